@@ -1,0 +1,1 @@
+"""Local Azure Communication Services Identity service."""

@@ -1,0 +1,80 @@
+"""Packaging for azure-communication-identity (code-generated layer + customizations) and the emulator.
+
+The import packages do not mirror the folders: ``customizations/`` is the public package
+``azure.communication.identity``, ``generated/`` (AutoRest output) is its private
+``_generated`` subpackage and ``emulator/`` is ``acs_identity_emulator``.
+"""
+import os
+import re
+
+from setuptools import find_packages, setup
+
+HERE = os.path.abspath(os.path.dirname(__file__))
+PUBLIC = "azure.communication.identity"
+GENERATED = PUBLIC + "._generated"
+EMULATOR = "acs_identity_emulator"
+
+
+def _read(*parts):
+    with open(os.path.join(HERE, *parts), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _version_field(name):
+    match = re.search(r'^%s = "([^"]+)"' % name, _read("customizations", "_version.py"), re.M)
+    return match.group(1)
+
+
+def _packages(prefix, folder):
+    return [prefix] + ["%s.%s" % (prefix, sub) for sub in find_packages(os.path.join(HERE, folder))]
+
+
+VERSION = _version_field("VERSION")
+API_VERSION = _version_field("DEFAULT_API_VERSION")
+
+setup(
+    name="azure-communication-identity-gen",
+    version=VERSION,
+    description=(
+        "Azure Communication Services Identity client for Python, generated from OpenAPI; "
+        "targets Identity API %s by default" % API_VERSION
+    ),
+    long_description=_read("README.md"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.8",
+    package_dir={PUBLIC: "customizations", GENERATED: "generated", EMULATOR: "emulator"},
+    packages=_packages(PUBLIC, "customizations") + _packages(GENERATED, "generated") + _packages(EMULATOR, "emulator"),
+    package_data={PUBLIC: ["py.typed"], GENERATED: ["py.typed"]},
+    include_package_data=False,
+    zip_safe=False,
+    install_requires=[
+        "azure-core>=1.24.0,<2",
+        "msrest>=0.7.1",
+        "isodate>=0.6.1",
+        "typing-extensions>=4.0.1",
+    ],
+    extras_require={
+        "aio": ["aiohttp>=3.8"],
+        "emulator": ["aiohttp>=3.8", "cryptography>=41"],
+        "dev": [
+            "aiohttp>=3.8",
+            "cryptography>=41",
+            "pytest>=7.4",
+            "pytest-asyncio>=0.23",
+            "pytest-timeout>=2.2",
+            "ruff>=0.5",
+            "openapi-spec-validator>=0.7",
+            "jsonschema>=4.17",
+            "hypothesis>=6.90",
+            "build>=1.0",
+        ],
+    },
+    entry_points={"console_scripts": ["acs-identity-emulator = acs_identity_emulator.__main__:main"]},
+    classifiers=[
+        "Development Status :: 4 - Beta",
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+        "Typing :: Typed",
+    ],
+)
