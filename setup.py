@@ -21,12 +21,12 @@ def _read(*parts):
 
 
 def _version_field(name):
-    match = re.search(r'^%s = "([^"]+)"' % name, _read("customizations", "_version.py"), re.M)
+    match = re.search(rf'^{name} = "([^"]+)"', _read("customizations", "_version.py"), re.M)
     return match.group(1)
 
 
 def _packages(prefix, folder):
-    return [prefix] + ["%s.%s" % (prefix, sub) for sub in find_packages(os.path.join(HERE, folder))]
+    return [prefix] + [f"{prefix}.{sub}" for sub in find_packages(os.path.join(HERE, folder))]
 
 
 VERSION = _version_field("VERSION")
@@ -37,12 +37,12 @@ setup(
     version=VERSION,
     description=(
         "Azure Communication Services Identity client for Python, generated from OpenAPI; "
-        "targets Identity API %s by default" % API_VERSION
+        f"targets Identity API {API_VERSION} by default"
     ),
     long_description=_read("README.md"),
     long_description_content_type="text/markdown",
     license="MIT",
-    python_requires=">=3.8",
+    python_requires=">=3.9",
     package_dir={PUBLIC: "customizations", GENERATED: "generated", EMULATOR: "emulator"},
     packages=_packages(PUBLIC, "customizations") + _packages(GENERATED, "generated") + _packages(EMULATOR, "emulator"),
     package_data={PUBLIC: ["py.typed"], GENERATED: ["py.typed"]},
@@ -63,7 +63,7 @@ setup(
             "pytest>=7.4",
             "pytest-asyncio>=0.23",
             "pytest-timeout>=2.2",
-            "ruff>=0.5",
+            "ruff==0.17.6",
             "openapi-spec-validator>=0.7",
             "jsonschema>=4.17",
             "hypothesis>=6.90",
