@@ -1,1 +1,69 @@
-"""Azure Communication Services Identity client."""
+"""Azure Communication Services Identity: create users, issue scoped access tokens, revoke, delete.
+
+Names are loaded on first use (PEP 562), so ``import azure.communication.identity`` stays cheap
+and a process that never builds a client never pays for the pipeline and serializer imports.
+"""
+
+from typing import TYPE_CHECKING
+
+from ._version import VERSION
+
+__version__ = VERSION
+
+_EXPORTS = {
+    "CommunicationIdentityClient": "._communication_identity_client",
+    "ApiVersion": "._api_versions",
+    "CommunicationTokenScope": "._scopes",
+    "AccessToken": "._models",
+    "CommunicationUserDetails": "._models",
+    "CommunicationIdentifier": "._identifiers",
+    "CommunicationIdentifierKind": "._identifiers",
+    "CommunicationCloudEnvironment": "._identifiers",
+    "CommunicationUserIdentifier": "._identifiers",
+    "PhoneNumberIdentifier": "._identifiers",
+    "MicrosoftTeamsUserIdentifier": "._identifiers",
+    "MicrosoftTeamsAppIdentifier": "._identifiers",
+    "UnknownIdentifier": "._identifiers",
+    "TeamsExtensionUserIdentifier": "._identifiers",
+    "identifier_to_raw_id": "._identifiers",
+    "identifier_from_raw_id": "._identifiers",
+    "parse_connection_string": "._connection_string",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module_name, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
+    from ._api_versions import ApiVersion
+    from ._communication_identity_client import CommunicationIdentityClient
+    from ._connection_string import parse_connection_string
+    from ._identifiers import (
+        CommunicationCloudEnvironment,
+        CommunicationIdentifier,
+        CommunicationIdentifierKind,
+        CommunicationUserIdentifier,
+        MicrosoftTeamsAppIdentifier,
+        MicrosoftTeamsUserIdentifier,
+        PhoneNumberIdentifier,
+        TeamsExtensionUserIdentifier,
+        UnknownIdentifier,
+        identifier_from_raw_id,
+        identifier_to_raw_id,
+    )
+    from ._models import AccessToken, CommunicationUserDetails
+    from ._scopes import CommunicationTokenScope

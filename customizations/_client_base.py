@@ -1,0 +1,134 @@
+"""What the sync and async clients share: argument checks, request models, result conversion.
+
+Everything here runs before a request is built or after a response is parsed; no I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+from azure.core.credentials import AzureKeyCredential
+
+from ._api_versions import DEFAULT_API_VERSION, ApiVersion, parse_api_version, require_feature
+from ._connection_string import normalize_endpoint
+from ._hmac import HMACCredentialPolicy
+from ._identifiers import CommunicationUserIdentifier, identifier_to_raw_id
+from ._models import AccessToken, CommunicationUserDetails
+from ._scopes import ScopeLike, expires_in_minutes, wire_scopes
+from ._version import VERSION
+
+#: Azure AD scope for Communication Services (the double slash is part of the resource id).
+AAD_SCOPE = "https://communication.azure.com//.default"
+MAX_CUSTOM_ID_LENGTH = 256
+
+
+class ClientSettings:
+    """Validated constructor arguments, shared by both clients."""
+
+    __slots__ = ("api_version", "endpoint", "is_key_credential")
+
+    def __init__(self, endpoint: object, credential: object, api_version: object) -> None:
+        self.endpoint = normalize_endpoint(endpoint)
+        self.api_version = parse_api_version(DEFAULT_API_VERSION if api_version is None else api_version)
+        if isinstance(credential, AzureKeyCredential):
+            self.is_key_credential = True
+        elif credential is not None and callable(getattr(credential, "get_token", None)):
+            self.is_key_credential = False
+        else:
+            raise TypeError(
+                "credential must be an azure.core.credentials.AzureKeyCredential (the resource's access key) "
+                "or a TokenCredential such as azure.identity.DefaultAzureCredential; "
+                f"got {type(credential).__name__}. To use a connection string, call from_connection_string()."
+            )
+
+
+def generated_client_kwargs(settings: ClientSettings, credential: Any, bearer_policy_type: Any,
+                            kwargs: dict) -> dict:
+    """Keyword arguments for the generated client: our auth policy plus the caller's azure-core options."""
+    if settings.is_key_credential:
+        policy = HMACCredentialPolicy(credential)
+    else:
+        policy = bearer_policy_type(credential, AAD_SCOPE)
+    kwargs.setdefault("sdk_moniker", f"communication-identity/{VERSION}")
+    return dict(kwargs, authentication_policy=policy, api_version=settings.api_version.value)
+
+
+def user_raw_id(user: object) -> str:
+    """The raw id of ``user`` (an identifier or a raw id string), refusing what cannot be one path segment."""
+    kind = getattr(user, "kind", None)
+    if kind is not None and not isinstance(user, (str, CommunicationUserIdentifier)) and kind != "communication_user":
+        raise TypeError(f"user must be a CommunicationUserIdentifier or a raw id string such as '8:acs:...'; "
+                        f"a {type(user).__name__} ({kind}) cannot hold Communication Services tokens")
+    raw_id = identifier_to_raw_id(user, name="user")
+    if raw_id.strip() in (".", ".."):
+        raise ValueError(f"{raw_id!r} is not a communication user id; expected an id such as '8:acs:...'")
+    return raw_id
+
+
+def create_request_fields(api_version: ApiVersion, scopes: Optional[Any], token_expires_in: Optional[timedelta],
+                          custom_id: Optional[str]) -> dict:
+    fields: dict = {}
+    if scopes is not None:
+        fields["create_token_with_scopes"] = wire_scopes(scopes, api_version)
+    minutes = expires_in_minutes(token_expires_in, api_version)
+    if minutes is not None:
+        if scopes is None:
+            raise ValueError("token_expires_in applies to the token; it needs scopes (create_user_and_token)")
+        fields["expires_in_minutes"] = minutes
+    if custom_id is not None:
+        require_feature(api_version, "custom_id")
+        fields["custom_id"] = check_custom_id(custom_id)
+    return fields
+
+
+def issue_request_fields(api_version: ApiVersion, scopes: Any, token_expires_in: Optional[timedelta]) -> dict:
+    fields: dict = {"scopes": wire_scopes(scopes, api_version)}
+    minutes = expires_in_minutes(token_expires_in, api_version)
+    if minutes is not None:
+        fields["expires_in_minutes"] = minutes
+    return fields
+
+
+def check_custom_id(custom_id: object) -> str:
+    if not isinstance(custom_id, str):
+        raise TypeError(f"custom_id must be a str, not {type(custom_id).__name__}")
+    if not custom_id.strip():
+        raise ValueError("custom_id must be a non-empty string, such as your app's own user id")
+    if len(custom_id) > MAX_CUSTOM_ID_LENGTH:
+        raise ValueError(f"custom_id is {len(custom_id)} characters long; the service accepts at most "
+                         f"{MAX_CUSTOM_ID_LENGTH}")
+    return custom_id
+
+
+def check_teams_arguments(aad_token: object, client_id: object, user_object_id: object) -> None:
+    """Cheap local checks of a Teams user's Azure AD token before exchanging it (nothing is verified)."""
+    from ._teams_token import check_teams_user_token
+
+    check_teams_user_token(aad_token, client_id, user_object_id)
+
+
+def utc(value: datetime) -> datetime:
+    if value.tzinfo is None:  # the service always sends an offset; be safe with odd proxies
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def to_access_token(model: Any) -> AccessToken:
+    return AccessToken(model.token, utc(model.expires_on))
+
+
+def to_user_and_token(result: Any) -> tuple:
+    user = CommunicationUserIdentifier(result.identity.id)
+    if result.access_token is None:
+        return user, None
+    return user, to_access_token(result.access_token)
+
+
+def to_user_details(identity: Any) -> CommunicationUserDetails:
+    issued = getattr(identity, "last_token_issued_at", None)
+    return CommunicationUserDetails(identity.id, getattr(identity, "custom_id", None),
+                                    utc(issued) if issued is not None else None)
+
+
+__all__ = ["AAD_SCOPE", "ClientSettings", "ScopeLike"]

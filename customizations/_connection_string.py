@@ -1,0 +1,90 @@
+"""Parsing of Communication Services connection strings.
+
+Format: ``endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>``. Keys are
+case-insensitive, each pair splits on its first ``=`` only (base64 keys end in ``=`` padding), and
+the endpoint loses its trailing ``/``. Error messages name what is wrong and never echo the key.
+"""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+_EXAMPLE = "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64 key>"
+
+
+class ConnectionStringParts(NamedTuple):
+    endpoint: str
+    access_key: str
+
+    def __repr__(self) -> str:
+        return f"ConnectionStringParts(endpoint={self.endpoint!r}, access_key=<redacted>)"
+
+
+def parse_connection_string(conn_str: object) -> ConnectionStringParts:
+    """Split a connection string into its endpoint and access key, validating both."""
+    if not isinstance(conn_str, str):
+        raise TypeError(f"connection string must be a str like {_EXAMPLE!r}, not {type(conn_str).__name__}")
+    fields: dict[str, str] = {}
+    for part in conn_str.strip().split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip().lower()
+        if not sep or not name:
+            # The part may be (a piece of) the key: say where, not what.
+            raise ValueError(f"connection string has a part without 'name=value'; expected {_EXAMPLE!r}")
+        if name in fields:
+            raise ValueError(f"connection string names {name!r} twice")
+        fields[name] = value.strip()
+    unknown = set(fields) - {"endpoint", "accesskey"}
+    if unknown:
+        # Names are not echoed: a misplaced ';' can turn a piece of the key into a "name".
+        raise ValueError(f"connection string has {len(unknown)} unknown part(s); only endpoint and accesskey "
+                         f"are allowed, as in {_EXAMPLE!r}")
+    missing = [name for name in ("endpoint", "accesskey") if not fields.get(name)]
+    if missing:
+        raise ValueError(f"connection string is missing {' and '.join(missing)}; expected {_EXAMPLE!r}")
+    return ConnectionStringParts(normalize_endpoint(fields["endpoint"]), check_access_key(fields["accesskey"]))
+
+
+def normalize_endpoint(endpoint: object) -> str:
+    """Return the endpoint as ``scheme://host[:port]`` without a trailing slash; http stays http."""
+    if not isinstance(endpoint, str):
+        raise TypeError(f"endpoint must be a str such as 'https://<resource>.communication.azure.com', "
+                        f"not {type(endpoint).__name__}")
+    text = endpoint.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"endpoint {text!r} is not a valid URL: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"endpoint {text!r} must be an absolute http(s) URL such as "
+                         "'https://<resource>.communication.azure.com'")
+    if parts.username or parts.password:
+        raise ValueError("endpoint must not carry credentials; pass the access key as the credential")
+    if parts.query or parts.fragment or parts.path.strip("/"):
+        raise ValueError(f"endpoint {text!r} must be the resource's base URL, without path, query or fragment")
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = host if port is None else f"{host}:{port}"
+    return f"{parts.scheme.lower()}://{netloc}"
+
+
+def check_access_key(access_key: object) -> str:
+    """Check that ``access_key`` is non-empty base64; return it stripped. Never echoes the key."""
+    if not isinstance(access_key, str):
+        raise TypeError(f"access key must be a base64 str, not {type(access_key).__name__}")
+    key = access_key.strip()
+    if not key:
+        raise ValueError("access key is empty; copy it from the resource's Keys blade")
+    try:
+        decoded = b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("access key is not valid base64; copy it unchanged from the resource's Keys blade") from None
+    if not decoded:
+        raise ValueError("access key decodes to zero bytes")
+    return key

@@ -1,0 +1,497 @@
+"""Communication identifiers: who takes part in a conversation, and their canonical raw id.
+
+Every identifier has a *raw id*, one flat string that the service treats as the identity's
+canonical key (safe to store in a database or use as a dict key). This module builds identifiers,
+computes their raw ids, and parses raw ids back into the richest identifier they describe.
+
+Raw-id forms (facts from the public Communication Services documentation):
+
+- ``4:<number>``: phone number. ``4:anonymous`` is a hidden caller id; a ``_<suffix>`` at the end
+  is the asserted id that tells apart several connections through the same number.
+- ``8:acs:<resource>_<user>``: Communication Services user in the public cloud; ``8:dod-acs:`` and
+  ``8:gcch-acs:`` in the DoD and GCC High clouds; ``8:spool:`` is an older public-cloud form.
+- ``8:acs:<resource>_<tenant>_<user>`` (three parts; also ``8:dod-acs:``, ``8:gcch-acs:``): a Teams
+  Phone user extended through a Communication Services resource.
+- ``8:orgid:`` / ``8:dod:`` / ``8:gcch:``: Microsoft Teams user in the public / DoD / GCC High cloud.
+- ``8:teamsvisitor:``: anonymous Teams meeting visitor.
+- ``28:orgid:`` / ``28:dod:`` / ``28:gcch:``: Microsoft Teams application (bot) in each cloud.
+- anything else: unknown, kept verbatim.
+
+Identifiers are immutable; two identifiers are equal exactly when their raw ids are equal,
+whatever class built them, because the raw id is what the service compares.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Callable, Dict, Mapping, Optional, Protocol, Union, runtime_checkable
+
+__all__ = [
+    "CommunicationCloudEnvironment",
+    "CommunicationIdentifier",
+    "CommunicationIdentifierKind",
+    "CommunicationUserIdentifier",
+    "MicrosoftTeamsAppIdentifier",
+    "MicrosoftTeamsUserIdentifier",
+    "PhoneNumberIdentifier",
+    "TeamsExtensionUserIdentifier",
+    "UnknownIdentifier",
+    "identifier_from_raw_id",
+    "identifier_to_raw_id",
+]
+
+
+class _CaseInsensitiveStrEnum(str, Enum):
+    """A str enum whose lookup by value ignores case and whose ``str()`` is its value."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Optional[_CaseInsensitiveStrEnum]:
+        if isinstance(value, str):
+            folded = value.casefold()
+            for member in cls:
+                if member.value.casefold() == folded or member.name.casefold() == folded:
+                    return member
+        return None
+
+    def __str__(self) -> str:
+        # str-mixin enums print differently across Python versions; pin it to the wire value.
+        return str(self.value)
+
+
+class CommunicationIdentifierKind(_CaseInsensitiveStrEnum):
+    """What sort of identity an identifier names."""
+
+    UNKNOWN = "unknown"
+    COMMUNICATION_USER = "communication_user"
+    PHONE_NUMBER = "phone_number"
+    MICROSOFT_TEAMS_USER = "microsoft_teams_user"
+    MICROSOFT_TEAMS_APP = "microsoft_teams_app"
+    TEAMS_EXTENSION_USER = "teams_extension_user"
+
+
+class CommunicationCloudEnvironment(_CaseInsensitiveStrEnum):
+    """The Microsoft cloud a Teams identity lives in."""
+
+    PUBLIC = "PUBLIC"
+    DOD = "DOD"
+    GCCH = "GCCH"
+
+
+# Raw-id prefixes, keyed by cloud. Every prefix ends with the second ':' of the raw id,
+# which is what lets identifier_from_raw_id dispatch with one dictionary lookup.
+_PHONE_PREFIX = "4:"
+_ANONYMOUS_PHONE = "anonymous"
+_TEAMS_VISITOR_PREFIX = "8:teamsvisitor:"
+_SPOOL_PREFIX = "8:spool:"
+_TEAMS_USER_PREFIXES = {
+    CommunicationCloudEnvironment.PUBLIC: "8:orgid:",
+    CommunicationCloudEnvironment.DOD: "8:dod:",
+    CommunicationCloudEnvironment.GCCH: "8:gcch:",
+}
+_TEAMS_APP_PREFIXES = {
+    CommunicationCloudEnvironment.PUBLIC: "28:orgid:",
+    CommunicationCloudEnvironment.DOD: "28:dod:",
+    CommunicationCloudEnvironment.GCCH: "28:gcch:",
+}
+_ACS_PREFIXES = {
+    CommunicationCloudEnvironment.PUBLIC: "8:acs:",
+    CommunicationCloudEnvironment.DOD: "8:dod-acs:",
+    CommunicationCloudEnvironment.GCCH: "8:gcch-acs:",
+}
+_EXTENSION_SEPARATOR = "_"
+
+
+@runtime_checkable
+class CommunicationIdentifier(Protocol):
+    """What every identifier offers; use it in annotations that accept any identifier kind."""
+
+    @property
+    def raw_id(self) -> str: ...
+
+    @property
+    def kind(self) -> CommunicationIdentifierKind: ...
+
+    @property
+    def properties(self) -> Mapping[str, Any]: ...
+
+
+def _require_text(value: object, what: str, example: str) -> str:
+    """Return ``value`` if it is a str with some non-blank content, else raise a helpful error."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a non-empty string such as {example!r}, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{what} must be a non-empty string such as {example!r}, got an empty or blank string")
+    return value
+
+
+def _require_cloud(cloud: object) -> CommunicationCloudEnvironment:
+    if isinstance(cloud, CommunicationCloudEnvironment):
+        return cloud
+    choices = ", ".join(repr(member.value) for member in CommunicationCloudEnvironment)
+    expected = f"cloud must be a CommunicationCloudEnvironment or one of {choices}"
+    if isinstance(cloud, str):
+        try:
+            return CommunicationCloudEnvironment(cloud)
+        except ValueError:
+            raise ValueError(f"{expected}, got {cloud!r}") from None
+    raise TypeError(f"{expected}, got {type(cloud).__name__}")
+
+
+def _require_bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, got {type(value).__name__}")
+    return value
+
+
+def _optional_raw_id(raw_id: object) -> Optional[str]:
+    if raw_id is None:
+        return None
+    return _require_text(raw_id, "raw_id", "8:acs:...")
+
+
+def _restore(cls: type, state: Dict[str, Any]) -> Any:
+    """Unpickling hook: rebuild an identifier without going through its (frozen) ``__setattr__``."""
+    instance = object.__new__(cls)
+    for name, value in state.items():
+        object.__setattr__(instance, name, value)
+    return instance
+
+
+class _Identifier:
+    """Shared behaviour: raw-id equality and hashing, immutability, repr, pickling."""
+
+    __slots__ = ("_raw_id",)
+    kind: CommunicationIdentifierKind
+
+    def _freeze(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def raw_id(self) -> str:
+        """The canonical string form of this identifier; stable across SDKs and storage."""
+        return self._raw_id
+
+    @property
+    def properties(self) -> Dict[str, Any]:
+        """The kind-specific fields, as a fresh dict (changing it never changes the identifier)."""
+        return {}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; build a new identifier instead")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; build a new identifier instead")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Identifier):
+            return self._raw_id == other._raw_id
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        # Tagged: an identifier never equals its raw-id string, so it has no reason to hash like one.
+        return hash((_Identifier, self._raw_id))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kind={self.kind.value!r}, raw_id={self._raw_id!r})"
+
+    def __reduce__(self) -> Any:
+        state = {}
+        for klass in type(self).__mro__:
+            for name in getattr(klass, "__slots__", ()):
+                state[name] = getattr(self, name)
+        return (_restore, (type(self), state))
+
+
+class CommunicationUserIdentifier(_Identifier):
+    """A user created through the Identity API; its id is also its raw id (``8:acs:...``)."""
+
+    __slots__ = ()
+    kind = CommunicationIdentifierKind.COMMUNICATION_USER
+
+    def __init__(self, id: str) -> None:
+        self._freeze(_raw_id=_require_text(id, "user id", "8:acs:..."))
+
+    @property
+    def id(self) -> str:
+        return self._raw_id
+
+    @property
+    def properties(self) -> Dict[str, Any]:
+        return {"id": self._raw_id}
+
+
+class PhoneNumberIdentifier(_Identifier):
+    """A phone number, preferably in E.164 form such as ``+14255550123``; raw id ``4:<value>``."""
+
+    __slots__ = ("_value",)
+    kind = CommunicationIdentifierKind.PHONE_NUMBER
+
+    def __init__(self, value: str, *, raw_id: Optional[str] = None) -> None:
+        value = _require_text(value, "phone number", "+14255550123")
+        self._freeze(_value=value, _raw_id=_optional_raw_id(raw_id) or _PHONE_PREFIX + value)
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    @property
+    def is_anonymous(self) -> bool:
+        """True for a hidden caller id (raw id ``4:anonymous``)."""
+        return self._value == _ANONYMOUS_PHONE
+
+    @property
+    def asserted_id(self) -> Optional[str]:
+        """The text after the last ``_``: tells apart several connections through one number."""
+        _head, separator, tail = self._value.rpartition(_EXTENSION_SEPARATOR)
+        return tail if separator and tail else None
+
+    @property
+    def properties(self) -> Dict[str, Any]:
+        return {"value": self._value}
+
+
+class MicrosoftTeamsUserIdentifier(_Identifier):
+    """A Teams user (Entra object id) or, with ``is_anonymous=True``, a Teams meeting visitor."""
+
+    __slots__ = ("_user_id", "_is_anonymous", "_cloud")
+    kind = CommunicationIdentifierKind.MICROSOFT_TEAMS_USER
+
+    def __init__(
+        self,
+        user_id: str,
+        *,
+        is_anonymous: bool = False,
+        cloud: Union[CommunicationCloudEnvironment, str] = CommunicationCloudEnvironment.PUBLIC,
+        raw_id: Optional[str] = None,
+    ) -> None:
+        user_id = _require_text(user_id, "Teams user id", "00aa00aa-bb11-cc22-dd33-44ee44ee44ee")
+        is_anonymous = _require_bool(is_anonymous, "is_anonymous")
+        cloud = _require_cloud(cloud)
+        prefix = _TEAMS_VISITOR_PREFIX if is_anonymous else _TEAMS_USER_PREFIXES[cloud]
+        self._freeze(
+            _user_id=user_id,
+            _is_anonymous=is_anonymous,
+            _cloud=cloud,
+            _raw_id=_optional_raw_id(raw_id) or prefix + user_id,
+        )
+
+    @property
+    def user_id(self) -> str:
+        return self._user_id
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self._is_anonymous
+
+    @property
+    def cloud(self) -> CommunicationCloudEnvironment:
+        return self._cloud
+
+    @property
+    def properties(self) -> Dict[str, Any]:
+        return {"user_id": self._user_id, "is_anonymous": self._is_anonymous, "cloud": self._cloud}
+
+
+class MicrosoftTeamsAppIdentifier(_Identifier):
+    """A Teams application such as a call queue or auto attendant bot (Entra object id)."""
+
+    __slots__ = ("_app_id", "_cloud")
+    kind = CommunicationIdentifierKind.MICROSOFT_TEAMS_APP
+
+    def __init__(
+        self,
+        app_id: str,
+        *,
+        cloud: Union[CommunicationCloudEnvironment, str] = CommunicationCloudEnvironment.PUBLIC,
+        raw_id: Optional[str] = None,
+    ) -> None:
+        app_id = _require_text(app_id, "Teams app id", "00001111-aaaa-2222-bbbb-3333cccc4444")
+        cloud = _require_cloud(cloud)
+        canonical = _TEAMS_APP_PREFIXES[cloud] + app_id
+        self._freeze(_app_id=app_id, _cloud=cloud, _raw_id=_optional_raw_id(raw_id) or canonical)
+
+    @property
+    def app_id(self) -> str:
+        return self._app_id
+
+    @property
+    def cloud(self) -> CommunicationCloudEnvironment:
+        return self._cloud
+
+    @property
+    def properties(self) -> Dict[str, Any]:
+        return {"app_id": self._app_id, "cloud": self._cloud}
+
+
+class TeamsExtensionUserIdentifier(_Identifier):
+    """A Teams Phone user extended through a Communication Services resource.
+
+    Raw id ``8:acs:<resource_id>_<tenant_id>_<user_id>`` (``8:dod-acs:`` / ``8:gcch-acs:`` in the
+    sovereign clouds); that is why none of the three ids may contain ``_``.
+    """
+
+    __slots__ = ("_user_id", "_tenant_id", "_resource_id", "_cloud")
+    kind = CommunicationIdentifierKind.TEAMS_EXTENSION_USER
+
+    def __init__(
+        self,
+        user_id: str,
+        tenant_id: str,
+        resource_id: str,
+        *,
+        cloud: Union[CommunicationCloudEnvironment, str] = CommunicationCloudEnvironment.PUBLIC,
+        raw_id: Optional[str] = None,
+    ) -> None:
+        example = "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"
+        parts = {}
+        for what, value in (("user_id", user_id), ("tenant_id", tenant_id), ("resource_id", resource_id)):
+            text = _require_text(value, what, example)
+            if _EXTENSION_SEPARATOR in text:
+                raise ValueError(f"{what} must not contain '_' (it separates the parts of the raw id), got {text!r}")
+            parts[what] = text
+        cloud = _require_cloud(cloud)
+        canonical = _ACS_PREFIXES[cloud] + _EXTENSION_SEPARATOR.join(
+            (parts["resource_id"], parts["tenant_id"], parts["user_id"])
+        )
+        self._freeze(
+            _user_id=parts["user_id"],
+            _tenant_id=parts["tenant_id"],
+            _resource_id=parts["resource_id"],
+            _cloud=cloud,
+            _raw_id=_optional_raw_id(raw_id) or canonical,
+        )
+
+    @property
+    def user_id(self) -> str:
+        return self._user_id
+
+    @property
+    def tenant_id(self) -> str:
+        return self._tenant_id
+
+    @property
+    def resource_id(self) -> str:
+        return self._resource_id
+
+    @property
+    def cloud(self) -> CommunicationCloudEnvironment:
+        return self._cloud
+
+    @property
+    def properties(self) -> Dict[str, Any]:
+        return {
+            "user_id": self._user_id,
+            "tenant_id": self._tenant_id,
+            "resource_id": self._resource_id,
+            "cloud": self._cloud,
+        }
+
+
+class UnknownIdentifier(_Identifier):
+    """A raw id of a form this library does not know; kept verbatim so nothing is lost."""
+
+    __slots__ = ()
+    kind = CommunicationIdentifierKind.UNKNOWN
+
+    def __init__(self, identifier: str) -> None:
+        self._freeze(_raw_id=_require_text(identifier, "identifier", "8:acs:..."))
+
+    @property
+    def properties(self) -> Dict[str, Any]:
+        return {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing raw ids
+
+
+def _parse_acs(raw_id: str, suffix: str, cloud: CommunicationCloudEnvironment) -> _Identifier:
+    parts = suffix.split(_EXTENSION_SEPARATOR)
+    # Three non-empty parts is the documented Teams extension shape; anything else is an ACS user.
+    if len(parts) == 3 and all(part.strip() for part in parts):
+        resource_id, tenant_id, user_id = parts
+        return TeamsExtensionUserIdentifier(user_id, tenant_id, resource_id, cloud=cloud, raw_id=raw_id)
+    return CommunicationUserIdentifier(raw_id)
+
+
+def _build_parsers() -> Dict[str, Callable[[str, str], _Identifier]]:
+    parsers: Dict[str, Callable[[str, str], _Identifier]] = {
+        _TEAMS_VISITOR_PREFIX: lambda raw, rest: MicrosoftTeamsUserIdentifier(rest, is_anonymous=True, raw_id=raw),
+        _SPOOL_PREFIX: lambda raw, rest: CommunicationUserIdentifier(raw),
+    }
+    for cloud in CommunicationCloudEnvironment:
+        parsers[_TEAMS_USER_PREFIXES[cloud]] = lambda raw, rest, c=cloud: MicrosoftTeamsUserIdentifier(
+            rest, cloud=c, raw_id=raw
+        )
+        parsers[_TEAMS_APP_PREFIXES[cloud]] = lambda raw, rest, c=cloud: MicrosoftTeamsAppIdentifier(
+            rest, cloud=c, raw_id=raw
+        )
+        parsers[_ACS_PREFIXES[cloud]] = lambda raw, rest, c=cloud: _parse_acs(raw, rest, c)
+    return parsers
+
+
+_PARSERS = _build_parsers()
+
+
+def _prefix_of(raw_id: str) -> str:
+    """The raw id up to and including its second ':' (``"8:acs:"`` for ``"8:acs:x"``), or ``""``."""
+    first = raw_id.find(":")
+    second = raw_id.find(":", first + 1) if first >= 0 else -1
+    return raw_id[: second + 1] if second >= 0 else ""
+
+
+def identifier_from_raw_id(raw_id: str) -> CommunicationIdentifier:
+    """Build the most specific identifier a raw id describes.
+
+    Never loses information: ``identifier_from_raw_id(r).raw_id == r`` for every non-blank
+    string ``r``. Raw ids of an unrecognised form, and recognised prefixes whose remainder is
+    blank (for example ``"8:orgid:"``), become an :class:`UnknownIdentifier`.
+
+    :raises TypeError: if ``raw_id`` is not a str.
+    :raises ValueError: if ``raw_id`` is empty or blank.
+    """
+    raw_id = _require_text(raw_id, "raw_id", "8:acs:...")
+    try:
+        if raw_id.startswith(_PHONE_PREFIX):
+            return PhoneNumberIdentifier(raw_id[len(_PHONE_PREFIX) :], raw_id=raw_id)
+        prefix = _prefix_of(raw_id)
+        parser = _PARSERS.get(prefix)
+        if parser is not None:
+            return parser(raw_id, raw_id[len(prefix) :])
+    except ValueError:
+        # A known prefix with an unusable remainder (blank, or a bad Teams extension part):
+        # keep the raw id rather than refuse it, since the service may know better.
+        pass
+    return UnknownIdentifier(raw_id)
+
+
+def identifier_to_raw_id(value: Union[CommunicationIdentifier, str], *, name: str = "identifier") -> str:
+    """Return the raw id of ``value``: an identifier, anything with a ``raw_id`` string, or a raw-id str.
+
+    Objects whose ``raw_id`` is ``None`` but whose ``properties`` hold an ``"id"`` string (older
+    communication-user objects) are accepted too. ``name`` is the argument name used in error
+    messages, so a client can report ``user must be ...``.
+
+    :raises TypeError: for any other type (``bytes``, ``None``, numbers, ...).
+    :raises ValueError: for an empty or blank id.
+    """
+    expected = f"{name} must be a CommunicationUserIdentifier or a raw id string such as '8:acs:...'"
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError(f"{expected}, got an empty or blank string")
+        return value
+    if isinstance(value, _Identifier):
+        return value.raw_id
+    raw_id = getattr(value, "raw_id", None)
+    if raw_id is None:
+        properties = getattr(value, "properties", None)
+        if isinstance(properties, Mapping):
+            raw_id = properties.get("id")
+    if raw_id is None:
+        raise TypeError(f"{expected}, got {type(value).__name__}")
+    if not isinstance(raw_id, str):
+        raise TypeError(f"{expected}; {type(value).__name__}.raw_id is {type(raw_id).__name__}, not str")
+    if not raw_id.strip():
+        raise ValueError(f"{expected}; {type(value).__name__} has an empty raw id")
+    return raw_id

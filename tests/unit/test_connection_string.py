@@ -1,0 +1,72 @@
+"""Connection-string parsing: good forms, missing parts, spacing, padding, key case, and no key echo."""
+
+from __future__ import annotations
+
+import pytest
+
+from azure.communication.identity._connection_string import normalize_endpoint, parse_connection_string
+
+KEY = "c2VjcmV0LWtleS12YWx1ZS1mb3ItdGVzdHM9PQ=="  # base64 with '=' padding
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"endpoint=https://res.communication.azure.com/;accesskey={KEY}",
+        f"endpoint=https://res.communication.azure.com;accesskey={KEY};",
+        f"  Endpoint = https://res.communication.azure.com/ ; AccessKey = {KEY}  ",
+        f"ENDPOINT=https://res.communication.azure.com/;ACCESSKEY={KEY}",
+        f"accesskey={KEY};endpoint=https://res.communication.azure.com/",
+    ],
+)
+def test_good_connection_strings(text):
+    parts = parse_connection_string(text)
+    assert parts.endpoint == "https://res.communication.azure.com"
+    assert parts.access_key == KEY  # padding kept: split on the first '=' only
+
+
+def test_http_endpoint_with_port_is_kept_as_given():
+    parts = parse_connection_string(f"endpoint=http://127.0.0.1:8080/;accesskey={KEY}")
+    assert parts.endpoint == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"accesskey={KEY}", "missing endpoint"),
+        ("endpoint=https://res.communication.azure.com/", "missing accesskey"),
+        ("", "missing endpoint and accesskey"),
+        (f"endpoint=https://res.communication.azure.com/;accesskey={KEY};accesskey={KEY}", "twice"),
+        (f"endpoint=https://res.communication.azure.com/;accesskey={KEY};region=x", "unknown part"),
+        (f"endpoint=https://res.communication.azure.com/;{KEY}", "1 unknown part"),
+        ("endpoint=https://res.communication.azure.com/;secretwithoutequals", "without 'name=value'"),
+        ("endpoint=https://res.communication.azure.com/;accesskey=not*base64!", "not valid base64"),
+        (f"endpoint=res.communication.azure.com;accesskey={KEY}", r"absolute http\(s\) URL"),
+        (f"endpoint=ftp://res;accesskey={KEY}", r"absolute http\(s\) URL"),
+        (f"endpoint=https://res.communication.azure.com/identities;accesskey={KEY}", "without path"),
+        (f"endpoint=https://res:notaport/;accesskey={KEY}", "not a valid URL"),
+    ],
+)
+def test_bad_connection_strings_say_what_is_wrong_and_never_echo_the_key(text, message):
+    with pytest.raises(ValueError, match=message) as info:
+        parse_connection_string(text)
+    assert KEY not in str(info.value)
+    assert "not*base64!" not in str(info.value)
+    assert "secretwithoutequals" not in str(info.value)
+    assert KEY.rstrip("=") not in str(info.value)
+
+
+def test_wrong_type_is_a_type_error():
+    with pytest.raises(TypeError, match="connection string must be a str"):
+        parse_connection_string(None)
+
+
+def test_repr_of_parts_hides_the_key():
+    parts = parse_connection_string(f"endpoint=https://res.communication.azure.com/;accesskey={KEY}")
+    assert KEY not in repr(parts)
+
+
+def test_endpoint_normalisation():
+    assert normalize_endpoint("HTTPS://Res.Communication.Azure.com/") == "https://res.communication.azure.com"
+    with pytest.raises(ValueError, match="must not carry credentials"):
+        normalize_endpoint("https://user:pw@res.communication.azure.com")
