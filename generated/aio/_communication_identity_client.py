@@ -17,7 +17,8 @@ from .operations import CommunicationIdentityOperations
 
 class CommunicationIdentityClient:
     """Creates Azure Communication Services identities (communication users), issues scoped access
-    tokens to them, revokes those tokens and deletes identities.
+    tokens to them, revokes those tokens and deletes identities; exchanges a Teams user's Azure AD
+    token for a Communication Services token.
 
     :ivar communication_identity: CommunicationIdentityOperations operations
     :vartype communication_identity:
@@ -25,8 +26,8 @@ class CommunicationIdentityClient:
     :param endpoint: The communication resource, for example
      https://my-resource.communication.azure.com.
     :type endpoint: str
-    :keyword api_version: Api Version. Default value is "2021-03-07". Note that overriding this
-     default value may result in unsupported behavior.
+    :keyword api_version: Api Version. Default value is "2025-03-02-preview". Note that overriding
+     this default value may result in unsupported behavior.
     :paramtype api_version: str
     """
 

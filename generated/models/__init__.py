@@ -10,6 +10,7 @@ from ._models_py3 import CommunicationIdentityAccessToken
 from ._models_py3 import CommunicationIdentityAccessTokenRequest
 from ._models_py3 import CommunicationIdentityAccessTokenResult
 from ._models_py3 import CommunicationIdentityCreateRequest
+from ._models_py3 import TeamsUserExchangeTokenRequest
 
 
 from ._communication_identity_client_enums import (
@@ -26,6 +27,7 @@ __all__ = [
     'CommunicationIdentityAccessTokenRequest',
     'CommunicationIdentityAccessTokenResult',
     'CommunicationIdentityCreateRequest',
+    'TeamsUserExchangeTokenRequest',
     'CommunicationTokenScope',
 ]
 __all__.extend([p for p in _patch_all if p not in __all__])

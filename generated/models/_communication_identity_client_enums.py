@@ -15,3 +15,10 @@ class CommunicationTokenScope(str, Enum, metaclass=CaseInsensitiveEnumMeta):
     CHAT = "chat"
     #: Use of the calling (VoIP) APIs.
     VOIP = "voip"
+    #: Chat in threads the holder takes part in, without creating, deleting or updating threads.
+    CHAT_JOIN = "chat.join"
+    #: Like chat.join, but without adding or removing participants; meant for holders you trust less,
+    #: such as guests.
+    CHAT_JOIN_LIMITED = "chat.join.limited"
+    #: Join calls, without starting new ones.
+    VOIP_JOIN = "voip.join"

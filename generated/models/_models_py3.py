@@ -111,6 +111,11 @@ class CommunicationIdentity(msrest.serialization.Model):
     :ivar id: Required. The full raw id of the identity, for example 8:acs::code:`<resource
      id>`_:code:`<suffix>`.
     :vartype id: str
+    :ivar custom_id: The custom id the identity was created with, if any.
+    :vartype custom_id: str
+    :ivar last_token_issued_at: When an access token was last issued to the identity, ISO 8601 with
+     an offset.
+    :vartype last_token_issued_at: ~datetime.datetime
     """
 
     _validation = {
@@ -119,21 +124,32 @@ class CommunicationIdentity(msrest.serialization.Model):
 
     _attribute_map = {
         'id': {'key': 'id', 'type': 'str'},
+        'custom_id': {'key': 'customId', 'type': 'str'},
+        'last_token_issued_at': {'key': 'lastTokenIssuedAt', 'type': 'iso-8601'},
     }
 
     def __init__(
         self,
         *,
         id: str,
+        custom_id: Optional[str] = None,
+        last_token_issued_at: Optional[datetime.datetime] = None,
         **kwargs
     ):
         """
         :keyword id: Required. The full raw id of the identity, for example 8:acs::code:`<resource
          id>`_:code:`<suffix>`.
         :paramtype id: str
+        :keyword custom_id: The custom id the identity was created with, if any.
+        :paramtype custom_id: str
+        :keyword last_token_issued_at: When an access token was last issued to the identity, ISO 8601
+         with an offset.
+        :paramtype last_token_issued_at: ~datetime.datetime
         """
         super(CommunicationIdentity, self).__init__(**kwargs)
         self.id = id
+        self.custom_id = custom_id
+        self.last_token_issued_at = last_token_issued_at
 
 
 class CommunicationIdentityAccessToken(msrest.serialization.Model):
@@ -183,29 +199,39 @@ class CommunicationIdentityAccessTokenRequest(msrest.serialization.Model):
     :ivar scopes: Required. The scopes the token grants.
     :vartype scopes: list[str or
      ~azure.communication.identity._generated.models.CommunicationTokenScope]
+    :ivar expires_in_minutes: How long the token stays valid, in whole minutes; 1440 (24 hours)
+     when left out.
+    :vartype expires_in_minutes: int
     """
 
     _validation = {
         'scopes': {'required': True},
+        'expires_in_minutes': {'maximum': 1440, 'minimum': 60},
     }
 
     _attribute_map = {
         'scopes': {'key': 'scopes', 'type': '[str]'},
+        'expires_in_minutes': {'key': 'expiresInMinutes', 'type': 'int'},
     }
 
     def __init__(
         self,
         *,
         scopes: List[Union[str, "_models.CommunicationTokenScope"]],
+        expires_in_minutes: Optional[int] = 1440,
         **kwargs
     ):
         """
         :keyword scopes: Required. The scopes the token grants.
         :paramtype scopes: list[str or
          ~azure.communication.identity._generated.models.CommunicationTokenScope]
+        :keyword expires_in_minutes: How long the token stays valid, in whole minutes; 1440 (24 hours)
+         when left out.
+        :paramtype expires_in_minutes: int
         """
         super(CommunicationIdentityAccessTokenRequest, self).__init__(**kwargs)
         self.scopes = scopes
+        self.expires_in_minutes = expires_in_minutes
 
 
 class CommunicationIdentityAccessTokenResult(msrest.serialization.Model):
@@ -251,27 +277,99 @@ class CommunicationIdentityAccessTokenResult(msrest.serialization.Model):
 class CommunicationIdentityCreateRequest(msrest.serialization.Model):
     """CommunicationIdentityCreateRequest.
 
+    :ivar custom_id: Your own id for the identity (1 to 256 characters). Creating again with the
+     same customId returns the same identity.
+    :vartype custom_id: str
     :ivar create_token_with_scopes: Issue an access token with these scopes for the new identity as
      well.
     :vartype create_token_with_scopes: list[str or
      ~azure.communication.identity._generated.models.CommunicationTokenScope]
+    :ivar expires_in_minutes: How long the token stays valid, in whole minutes; 1440 (24 hours)
+     when left out.
+    :vartype expires_in_minutes: int
     """
 
+    _validation = {
+        'custom_id': {'max_length': 256, 'min_length': 1},
+        'expires_in_minutes': {'maximum': 1440, 'minimum': 60},
+    }
+
     _attribute_map = {
+        'custom_id': {'key': 'customId', 'type': 'str'},
         'create_token_with_scopes': {'key': 'createTokenWithScopes', 'type': '[str]'},
+        'expires_in_minutes': {'key': 'expiresInMinutes', 'type': 'int'},
     }
 
     def __init__(
         self,
         *,
+        custom_id: Optional[str] = None,
         create_token_with_scopes: Optional[List[Union[str, "_models.CommunicationTokenScope"]]] = None,
+        expires_in_minutes: Optional[int] = 1440,
         **kwargs
     ):
         """
+        :keyword custom_id: Your own id for the identity (1 to 256 characters). Creating again with the
+         same customId returns the same identity.
+        :paramtype custom_id: str
         :keyword create_token_with_scopes: Issue an access token with these scopes for the new identity
          as well.
         :paramtype create_token_with_scopes: list[str or
          ~azure.communication.identity._generated.models.CommunicationTokenScope]
+        :keyword expires_in_minutes: How long the token stays valid, in whole minutes; 1440 (24 hours)
+         when left out.
+        :paramtype expires_in_minutes: int
         """
         super(CommunicationIdentityCreateRequest, self).__init__(**kwargs)
+        self.custom_id = custom_id
         self.create_token_with_scopes = create_token_with_scopes
+        self.expires_in_minutes = expires_in_minutes
+
+
+class TeamsUserExchangeTokenRequest(msrest.serialization.Model):
+    """What the service checks before it trades a Teams user's Azure AD token.
+
+    All required parameters must be populated in order to send to Azure.
+
+    :ivar token: Required. The Teams user's Azure AD access token (a JWT).
+    :vartype token: str
+    :ivar app_id: Required. The client id of the Azure AD application; must equal the token's appid
+     claim.
+    :vartype app_id: str
+    :ivar user_id: Required. The object id of the Teams user; must equal the token's oid claim.
+    :vartype user_id: str
+    """
+
+    _validation = {
+        'token': {'required': True},
+        'app_id': {'required': True},
+        'user_id': {'required': True},
+    }
+
+    _attribute_map = {
+        'token': {'key': 'token', 'type': 'str'},
+        'app_id': {'key': 'appId', 'type': 'str'},
+        'user_id': {'key': 'userId', 'type': 'str'},
+    }
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        app_id: str,
+        user_id: str,
+        **kwargs
+    ):
+        """
+        :keyword token: Required. The Teams user's Azure AD access token (a JWT).
+        :paramtype token: str
+        :keyword app_id: Required. The client id of the Azure AD application; must equal the token's
+         appid claim.
+        :paramtype app_id: str
+        :keyword user_id: Required. The object id of the Teams user; must equal the token's oid claim.
+        :paramtype user_id: str
+        """
+        super(TeamsUserExchangeTokenRequest, self).__init__(**kwargs)
+        self.token = token
+        self.app_id = app_id
+        self.user_id = user_id

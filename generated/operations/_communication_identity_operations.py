@@ -31,7 +31,7 @@ def build_create_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -57,6 +57,39 @@ def build_create_request(
     )
 
 
+def build_get_request(
+    id: str,
+    **kwargs: Any
+) -> HttpRequest:
+    _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
+    _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
+
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
+    accept = _headers.pop('Accept', "application/json")
+
+    # Construct URL
+    _url = kwargs.pop("template_url", "/identities/{id}")
+    path_format_arguments = {
+        "id": _SERIALIZER.url("id", id, 'str'),
+    }
+
+    _url = _format_url_section(_url, **path_format_arguments)
+
+    # Construct parameters
+    _params['api-version'] = _SERIALIZER.query("api_version", api_version, 'str')
+
+    # Construct headers
+    _headers['Accept'] = _SERIALIZER.header("accept", accept, 'str')
+
+    return HttpRequest(
+        method="GET",
+        url=_url,
+        params=_params,
+        headers=_headers,
+        **kwargs
+    )
+
+
 def build_delete_request(
     id: str,
     **kwargs: Any
@@ -64,7 +97,7 @@ def build_delete_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -97,7 +130,7 @@ def build_revoke_access_tokens_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -133,7 +166,7 @@ def build_issue_access_token_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -144,6 +177,41 @@ def build_issue_access_token_request(
     }
 
     _url = _format_url_section(_url, **path_format_arguments)
+
+    # Construct parameters
+    _params['api-version'] = _SERIALIZER.query("api_version", api_version, 'str')
+
+    # Construct headers
+    if content_type is not None:
+        _headers['Content-Type'] = _SERIALIZER.header("content_type", content_type, 'str')
+    _headers['Accept'] = _SERIALIZER.header("accept", accept, 'str')
+
+    return HttpRequest(
+        method="POST",
+        url=_url,
+        params=_params,
+        headers=_headers,
+        json=json,
+        content=content,
+        **kwargs
+    )
+
+
+def build_exchange_teams_user_access_token_request(
+    *,
+    json: Optional[_models.TeamsUserExchangeTokenRequest] = None,
+    content: Any = None,
+    **kwargs: Any
+) -> HttpRequest:
+    _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
+    _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
+
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
+    content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
+    accept = _headers.pop('Accept', "application/json")
+
+    # Construct URL
+    _url = kwargs.pop("template_url", "/teamsUser/:exchangeAccessToken")
 
     # Construct parameters
     _params['api-version'] = _SERIALIZER.query("api_version", api_version, 'str')
@@ -189,12 +257,14 @@ class CommunicationIdentityOperations:
         body: Optional[_models.CommunicationIdentityCreateRequest] = None,
         **kwargs: Any
     ) -> _models.CommunicationIdentityAccessTokenResult:
-        """Create a new identity, and optionally, an access token.
+        """Create a new identity, and optionally, an access token. With a customId, the identity already
+        mapped to that customId is returned instead of a new one.
 
-        Create a new identity, and optionally, an access token.
+        Create a new identity, and optionally, an access token. With a customId, the identity already
+        mapped to that customId is returned instead of a new one.
 
-        :param body: Which scopes, if any, to issue a token for together with the new identity. Default
-         value is None.
+        :param body: Which scopes, if any, to issue a token for together with the identity, and the
+         customId to map it to. Default value is None.
         :type body: ~azure.communication.identity._generated.models.CommunicationIdentityCreateRequest
         :keyword callable cls: A custom type or function that will be passed the direct response
         :return: CommunicationIdentityAccessTokenResult, or the result of cls(response)
@@ -209,7 +279,7 @@ class CommunicationIdentityOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentityAccessTokenResult]
 
@@ -255,6 +325,70 @@ class CommunicationIdentityOperations:
 
 
     @distributed_trace
+    def get(
+        self,
+        id: str,
+        **kwargs: Any
+    ) -> _models.CommunicationIdentity:
+        """Read an identity: its id, its custom id and when a token was last issued to it.
+
+        Read an identity: its id, its custom id and when a token was last issued to it.
+
+        :param id: The full raw id of the identity.
+        :type id: str
+        :keyword callable cls: A custom type or function that will be passed the direct response
+        :return: CommunicationIdentity, or the result of cls(response)
+        :rtype: ~azure.communication.identity._generated.models.CommunicationIdentity
+        :raises: ~azure.core.exceptions.HttpResponseError
+        """
+        error_map = {
+            401: ClientAuthenticationError, 404: ResourceNotFoundError, 409: ResourceExistsError
+        }
+        error_map.update(kwargs.pop('error_map', {}) or {})
+
+        _headers = kwargs.pop("headers", {}) or {}
+        _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
+
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
+        cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentity]
+
+        
+        request = build_get_request(
+            id=id,
+            api_version=api_version,
+            template_url=self.get.metadata['url'],
+            headers=_headers,
+            params=_params,
+        )
+        request = _convert_request(request)
+        path_format_arguments = {
+            "endpoint": self._serialize.url("self._config.endpoint", self._config.endpoint, 'str', skip_quote=True),
+        }
+        request.url = self._client.format_url(request.url, **path_format_arguments)  # type: ignore
+
+        pipeline_response = self._client._pipeline.run(  # type: ignore # pylint: disable=protected-access
+            request,
+            stream=False,
+            **kwargs
+        )
+        response = pipeline_response.http_response
+
+        if response.status_code not in [200]:
+            map_error(status_code=response.status_code, response=response, error_map=error_map)
+            error = self._deserialize.failsafe_deserialize(_models.CommunicationErrorResponse, pipeline_response)
+            raise HttpResponseError(response=response, model=error)
+
+        deserialized = self._deserialize('CommunicationIdentity', pipeline_response)
+
+        if cls:
+            return cls(pipeline_response, deserialized, {})
+
+        return deserialized
+
+    get.metadata = {'url': "/identities/{id}"}  # type: ignore
+
+
+    @distributed_trace
     def delete(  # pylint: disable=inconsistent-return-statements
         self,
         id: str,
@@ -279,7 +413,7 @@ class CommunicationIdentityOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         
@@ -339,7 +473,7 @@ class CommunicationIdentityOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         
@@ -403,7 +537,7 @@ class CommunicationIdentityOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentityAccessToken]
 
@@ -444,4 +578,73 @@ class CommunicationIdentityOperations:
         return deserialized
 
     issue_access_token.metadata = {'url': "/identities/{id}/:issueAccessToken"}  # type: ignore
+
+
+    @distributed_trace
+    def exchange_teams_user_access_token(
+        self,
+        body: _models.TeamsUserExchangeTokenRequest,
+        **kwargs: Any
+    ) -> _models.CommunicationIdentityAccessToken:
+        """Trade a Teams user's Azure AD access token for a Communication Services access token that
+        expires when the Azure AD token does.
+
+        Trade a Teams user's Azure AD access token for a Communication Services access token that
+        expires when the Azure AD token does.
+
+        :param body: The Azure AD token and the application and user it must have been issued for.
+        :type body: ~azure.communication.identity._generated.models.TeamsUserExchangeTokenRequest
+        :keyword callable cls: A custom type or function that will be passed the direct response
+        :return: CommunicationIdentityAccessToken, or the result of cls(response)
+        :rtype: ~azure.communication.identity._generated.models.CommunicationIdentityAccessToken
+        :raises: ~azure.core.exceptions.HttpResponseError
+        """
+        error_map = {
+            401: ClientAuthenticationError, 404: ResourceNotFoundError, 409: ResourceExistsError
+        }
+        error_map.update(kwargs.pop('error_map', {}) or {})
+
+        _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
+        _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
+
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
+        content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
+        cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentityAccessToken]
+
+        _json = self._serialize.body(body, 'TeamsUserExchangeTokenRequest')
+
+        request = build_exchange_teams_user_access_token_request(
+            api_version=api_version,
+            content_type=content_type,
+            json=_json,
+            template_url=self.exchange_teams_user_access_token.metadata['url'],
+            headers=_headers,
+            params=_params,
+        )
+        request = _convert_request(request)
+        path_format_arguments = {
+            "endpoint": self._serialize.url("self._config.endpoint", self._config.endpoint, 'str', skip_quote=True),
+        }
+        request.url = self._client.format_url(request.url, **path_format_arguments)  # type: ignore
+
+        pipeline_response = self._client._pipeline.run(  # type: ignore # pylint: disable=protected-access
+            request,
+            stream=False,
+            **kwargs
+        )
+        response = pipeline_response.http_response
+
+        if response.status_code not in [200]:
+            map_error(status_code=response.status_code, response=response, error_map=error_map)
+            error = self._deserialize.failsafe_deserialize(_models.CommunicationErrorResponse, pipeline_response)
+            raise HttpResponseError(response=response, model=error)
+
+        deserialized = self._deserialize('CommunicationIdentityAccessToken', pipeline_response)
+
+        if cls:
+            return cls(pipeline_response, deserialized, {})
+
+        return deserialized
+
+    exchange_teams_user_access_token.metadata = {'url': "/teamsUser/:exchangeAccessToken"}  # type: ignore
 

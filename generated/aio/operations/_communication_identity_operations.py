@@ -14,7 +14,7 @@ from azure.core.utils import case_insensitive_dict
 
 from ... import models as _models
 from ..._vendor import _convert_request
-from ...operations._communication_identity_operations import build_create_request, build_delete_request, build_issue_access_token_request, build_revoke_access_tokens_request
+from ...operations._communication_identity_operations import build_create_request, build_delete_request, build_exchange_teams_user_access_token_request, build_get_request, build_issue_access_token_request, build_revoke_access_tokens_request
 T = TypeVar('T')
 ClsType = Optional[Callable[[PipelineResponse[HttpRequest, AsyncHttpResponse], T, Dict[str, Any]], Any]]
 
@@ -44,12 +44,14 @@ class CommunicationIdentityOperations:
         body: Optional[_models.CommunicationIdentityCreateRequest] = None,
         **kwargs: Any
     ) -> _models.CommunicationIdentityAccessTokenResult:
-        """Create a new identity, and optionally, an access token.
+        """Create a new identity, and optionally, an access token. With a customId, the identity already
+        mapped to that customId is returned instead of a new one.
 
-        Create a new identity, and optionally, an access token.
+        Create a new identity, and optionally, an access token. With a customId, the identity already
+        mapped to that customId is returned instead of a new one.
 
-        :param body: Which scopes, if any, to issue a token for together with the new identity. Default
-         value is None.
+        :param body: Which scopes, if any, to issue a token for together with the identity, and the
+         customId to map it to. Default value is None.
         :type body: ~azure.communication.identity._generated.models.CommunicationIdentityCreateRequest
         :keyword callable cls: A custom type or function that will be passed the direct response
         :return: CommunicationIdentityAccessTokenResult, or the result of cls(response)
@@ -64,7 +66,7 @@ class CommunicationIdentityOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentityAccessTokenResult]
 
@@ -110,6 +112,70 @@ class CommunicationIdentityOperations:
 
 
     @distributed_trace_async
+    async def get(
+        self,
+        id: str,
+        **kwargs: Any
+    ) -> _models.CommunicationIdentity:
+        """Read an identity: its id, its custom id and when a token was last issued to it.
+
+        Read an identity: its id, its custom id and when a token was last issued to it.
+
+        :param id: The full raw id of the identity.
+        :type id: str
+        :keyword callable cls: A custom type or function that will be passed the direct response
+        :return: CommunicationIdentity, or the result of cls(response)
+        :rtype: ~azure.communication.identity._generated.models.CommunicationIdentity
+        :raises: ~azure.core.exceptions.HttpResponseError
+        """
+        error_map = {
+            401: ClientAuthenticationError, 404: ResourceNotFoundError, 409: ResourceExistsError
+        }
+        error_map.update(kwargs.pop('error_map', {}) or {})
+
+        _headers = kwargs.pop("headers", {}) or {}
+        _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
+
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
+        cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentity]
+
+        
+        request = build_get_request(
+            id=id,
+            api_version=api_version,
+            template_url=self.get.metadata['url'],
+            headers=_headers,
+            params=_params,
+        )
+        request = _convert_request(request)
+        path_format_arguments = {
+            "endpoint": self._serialize.url("self._config.endpoint", self._config.endpoint, 'str', skip_quote=True),
+        }
+        request.url = self._client.format_url(request.url, **path_format_arguments)  # type: ignore
+
+        pipeline_response = await self._client._pipeline.run(  # type: ignore # pylint: disable=protected-access
+            request,
+            stream=False,
+            **kwargs
+        )
+        response = pipeline_response.http_response
+
+        if response.status_code not in [200]:
+            map_error(status_code=response.status_code, response=response, error_map=error_map)
+            error = self._deserialize.failsafe_deserialize(_models.CommunicationErrorResponse, pipeline_response)
+            raise HttpResponseError(response=response, model=error)
+
+        deserialized = self._deserialize('CommunicationIdentity', pipeline_response)
+
+        if cls:
+            return cls(pipeline_response, deserialized, {})
+
+        return deserialized
+
+    get.metadata = {'url': "/identities/{id}"}  # type: ignore
+
+
+    @distributed_trace_async
     async def delete(  # pylint: disable=inconsistent-return-statements
         self,
         id: str,
@@ -134,7 +200,7 @@ class CommunicationIdentityOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         
@@ -194,7 +260,7 @@ class CommunicationIdentityOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         
@@ -258,7 +324,7 @@ class CommunicationIdentityOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2021-03-07"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentityAccessToken]
 
@@ -299,4 +365,73 @@ class CommunicationIdentityOperations:
         return deserialized
 
     issue_access_token.metadata = {'url': "/identities/{id}/:issueAccessToken"}  # type: ignore
+
+
+    @distributed_trace_async
+    async def exchange_teams_user_access_token(
+        self,
+        body: _models.TeamsUserExchangeTokenRequest,
+        **kwargs: Any
+    ) -> _models.CommunicationIdentityAccessToken:
+        """Trade a Teams user's Azure AD access token for a Communication Services access token that
+        expires when the Azure AD token does.
+
+        Trade a Teams user's Azure AD access token for a Communication Services access token that
+        expires when the Azure AD token does.
+
+        :param body: The Azure AD token and the application and user it must have been issued for.
+        :type body: ~azure.communication.identity._generated.models.TeamsUserExchangeTokenRequest
+        :keyword callable cls: A custom type or function that will be passed the direct response
+        :return: CommunicationIdentityAccessToken, or the result of cls(response)
+        :rtype: ~azure.communication.identity._generated.models.CommunicationIdentityAccessToken
+        :raises: ~azure.core.exceptions.HttpResponseError
+        """
+        error_map = {
+            401: ClientAuthenticationError, 404: ResourceNotFoundError, 409: ResourceExistsError
+        }
+        error_map.update(kwargs.pop('error_map', {}) or {})
+
+        _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
+        _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
+
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-03-02-preview"))  # type: str
+        content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
+        cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentityAccessToken]
+
+        _json = self._serialize.body(body, 'TeamsUserExchangeTokenRequest')
+
+        request = build_exchange_teams_user_access_token_request(
+            api_version=api_version,
+            content_type=content_type,
+            json=_json,
+            template_url=self.exchange_teams_user_access_token.metadata['url'],
+            headers=_headers,
+            params=_params,
+        )
+        request = _convert_request(request)
+        path_format_arguments = {
+            "endpoint": self._serialize.url("self._config.endpoint", self._config.endpoint, 'str', skip_quote=True),
+        }
+        request.url = self._client.format_url(request.url, **path_format_arguments)  # type: ignore
+
+        pipeline_response = await self._client._pipeline.run(  # type: ignore # pylint: disable=protected-access
+            request,
+            stream=False,
+            **kwargs
+        )
+        response = pipeline_response.http_response
+
+        if response.status_code not in [200]:
+            map_error(status_code=response.status_code, response=response, error_map=error_map)
+            error = self._deserialize.failsafe_deserialize(_models.CommunicationErrorResponse, pipeline_response)
+            raise HttpResponseError(response=response, model=error)
+
+        deserialized = self._deserialize('CommunicationIdentityAccessToken', pipeline_response)
+
+        if cls:
+            return cls(pipeline_response, deserialized, {})
+
+        return deserialized
+
+    exchange_teams_user_access_token.metadata = {'url': "/teamsUser/:exchangeAccessToken"}  # type: ignore
 
