@@ -218,7 +218,7 @@ class CommunicationIdentityAccessTokenRequest(msrest.serialization.Model):
         self,
         *,
         scopes: List[Union[str, "_models.CommunicationTokenScope"]],
-        expires_in_minutes: Optional[int] = 1440,
+        expires_in_minutes: Optional[int] = None,
         **kwargs
     ):
         """
@@ -305,7 +305,7 @@ class CommunicationIdentityCreateRequest(msrest.serialization.Model):
         *,
         custom_id: Optional[str] = None,
         create_token_with_scopes: Optional[List[Union[str, "_models.CommunicationTokenScope"]]] = None,
-        expires_in_minutes: Optional[int] = 1440,
+        expires_in_minutes: Optional[int] = None,
         **kwargs
     ):
         """
