@@ -28,6 +28,8 @@ _EXPORTS = {
     "identifier_to_raw_id": "._identifiers",
     "identifier_from_raw_id": "._identifiers",
     "parse_connection_string": "._connection_string",
+    "decode_access_token": "._token_utils",
+    "AccessTokenInfo": "._token_utils",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -67,3 +69,4 @@ if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
     )
     from ._models import AccessToken, CommunicationUserDetails
     from ._scopes import CommunicationTokenScope
+    from ._token_utils import AccessTokenInfo, decode_access_token
