@@ -32,7 +32,27 @@ _EXPORTS = {
     "AccessTokenInfo": "._token_utils",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AccessToken",
+    "AccessTokenInfo",
+    "ApiVersion",
+    "CommunicationCloudEnvironment",
+    "CommunicationIdentifier",
+    "CommunicationIdentifierKind",
+    "CommunicationIdentityClient",
+    "CommunicationTokenScope",
+    "CommunicationUserDetails",
+    "CommunicationUserIdentifier",
+    "MicrosoftTeamsAppIdentifier",
+    "MicrosoftTeamsUserIdentifier",
+    "PhoneNumberIdentifier",
+    "TeamsExtensionUserIdentifier",
+    "UnknownIdentifier",
+    "decode_access_token",
+    "identifier_from_raw_id",
+    "identifier_to_raw_id",
+    "parse_connection_string",
+]
 
 
 def __getattr__(name: str):

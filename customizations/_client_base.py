@@ -15,6 +15,7 @@ from ._connection_string import normalize_endpoint
 from ._hmac import HMACCredentialPolicy
 from ._identifiers import CommunicationUserIdentifier, identifier_to_raw_id
 from ._models import AccessToken, CommunicationUserDetails
+from ._policies import CREATE_ONCE, RedactingNetworkTraceLoggingPolicy
 from ._scopes import ScopeLike, expires_in_minutes, wire_scopes
 from ._version import VERSION
 
@@ -26,9 +27,10 @@ MAX_CUSTOM_ID_LENGTH = 256
 class ClientSettings:
     """Validated constructor arguments, shared by both clients."""
 
-    __slots__ = ("api_version", "endpoint", "is_key_credential")
+    __slots__ = ("api_version", "create_once", "endpoint", "is_key_credential")
 
     def __init__(self, endpoint: object, credential: object, api_version: object) -> None:
+        self.create_once = False
         self.endpoint = normalize_endpoint(endpoint)
         self.api_version = parse_api_version(DEFAULT_API_VERSION if api_version is None else api_version)
         if isinstance(credential, AzureKeyCredential):
@@ -44,14 +46,29 @@ class ClientSettings:
 
 
 def generated_client_kwargs(settings: ClientSettings, credential: Any, bearer_policy_type: Any,
-                            kwargs: dict) -> dict:
-    """Keyword arguments for the generated client: our auth policy plus the caller's azure-core options."""
+                            retry_policy_type: Any, kwargs: dict) -> dict:
+    """Keyword arguments for the generated client: our policies plus the caller's azure-core options.
+
+    A ``retry_policy`` or ``logging_policy`` the caller passes wins over ours.
+    """
     if settings.is_key_credential:
         policy = HMACCredentialPolicy(credential)
     else:
         policy = bearer_policy_type(credential, AAD_SCOPE)
     kwargs.setdefault("sdk_moniker", f"communication-identity/{VERSION}")
+    settings.create_once = "retry_policy" not in kwargs
+    if settings.create_once:
+        kwargs["retry_policy"] = retry_policy_type(**kwargs)
+    if "logging_policy" not in kwargs:
+        kwargs["logging_policy"] = RedactingNetworkTraceLoggingPolicy(**kwargs)
     return dict(kwargs, authentication_policy=policy, api_version=settings.api_version.value)
+
+
+def create_options(settings: ClientSettings, kwargs: dict) -> dict:
+    """Per-call options for a create: never replayed once the service may have acted on it."""
+    if settings.create_once:
+        kwargs[CREATE_ONCE] = True
+    return kwargs
 
 
 def user_raw_id(user: object) -> str:

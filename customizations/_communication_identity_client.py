@@ -15,6 +15,7 @@ from ._api_versions import ApiVersion, require_feature
 from ._client_base import (
     ClientSettings,
     check_teams_arguments,
+    create_options,
     create_request_fields,
     generated_client_kwargs,
     issue_request_fields,
@@ -28,6 +29,7 @@ from ._generated import CommunicationIdentityClient as _GeneratedClient
 from ._generated import models as _wire
 from ._identifiers import CommunicationUserIdentifier
 from ._models import AccessToken, CommunicationUserDetails
+from ._policies import RetryPolicy
 from ._scopes import ScopeLike
 
 UserLike = Union[CommunicationUserIdentifier, str]
@@ -58,7 +60,7 @@ class CommunicationIdentityClient:
         self._settings = ClientSettings(endpoint, credential, api_version)
         self._client = _GeneratedClient(
             self._settings.endpoint,
-            **generated_client_kwargs(self._settings, credential, BearerTokenCredentialPolicy, kwargs),
+            **generated_client_kwargs(self._settings, credential, BearerTokenCredentialPolicy, RetryPolicy, kwargs),
         )
         self._ops = self._client.communication_identity
         self._api = self._settings.api_version.value
@@ -85,7 +87,7 @@ class CommunicationIdentityClient:
         """
         fields = create_request_fields(self._settings.api_version, None, None, custom_id)
         body = _wire.CommunicationIdentityCreateRequest(**fields) if fields else None
-        result = self._ops.create(body=body, api_version=self._api, **kwargs)
+        result = self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
         return CommunicationUserIdentifier(result.identity.id)
 
     @distributed_trace
@@ -104,7 +106,7 @@ class CommunicationIdentityClient:
         """
         fields = create_request_fields(self._settings.api_version, scopes, token_expires_in, custom_id)
         result = self._ops.create(body=_wire.CommunicationIdentityCreateRequest(**fields), api_version=self._api,
-                                  **kwargs)
+                                  **create_options(self._settings, kwargs))
         return to_user_and_token(result)
 
     @distributed_trace

@@ -28,8 +28,8 @@ def parse_connection_string(conn_str: object) -> ConnectionStringParts:
     if not isinstance(conn_str, str):
         raise TypeError(f"connection string must be a str like {_EXAMPLE!r}, not {type(conn_str).__name__}")
     fields: dict[str, str] = {}
-    for part in conn_str.strip().split(";"):
-        part = part.strip()
+    for raw_part in conn_str.strip().split(";"):
+        part = raw_part.strip()
         if not part:
             continue
         name, sep, value = part.partition("=")

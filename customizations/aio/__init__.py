@@ -6,7 +6,7 @@ _EXPORTS = {
     "CommunicationIdentityClient": "._communication_identity_client_async",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["CommunicationIdentityClient"]
 
 
 def __getattr__(name: str):
