@@ -87,38 +87,42 @@ def expiry_of(token: str) -> datetime:
     return _expiry_from_claims(_decode_payload(token))
 
 
-def _decode_payload(token: str) -> dict:
+def decode_jwt_claims(token: str, what: str = "access token") -> dict:
+    """The claims of a JWT, decoded without verification; errors name ``what`` and never echo the token."""
     if not isinstance(token, str):
-        raise TypeError(f"access token must be a str, not {type(token).__name__}")
+        raise TypeError(f"{what} must be a str, not {type(token).__name__}")
     if not token:
-        raise ValueError("access token is empty")
+        raise ValueError(f"{what} is empty")
     segments = token.split(".")
     if len(segments) != 3:
-        raise ValueError(f"access token is not a JWT: expected 3 dot-separated segments, found {len(segments)}")
+        raise ValueError(f"{what} is not a JWT: expected 3 dot-separated segments, found {len(segments)}")
     header, payload, signature = segments
     for name, segment in (("header", header), ("payload", payload)):
         if not segment:
-            raise ValueError(f"access token is not a JWT: its {name} segment is empty")
+            raise ValueError(f"{what} is not a JWT: its {name} segment is empty")
     if not _BASE64URL.fullmatch(signature.rstrip("=")):
-        raise ValueError("access token is not a JWT: its signature segment is not base64url")
-    _json_object(header, "header")
-    return _json_object(payload, "payload")
+        raise ValueError(f"{what} is not a JWT: its signature segment is not base64url")
+    _json_object(header, "header", what)
+    return _json_object(payload, "payload", what)
 
 
-def _json_object(segment: str, name: str) -> dict:
+def _json_object(segment: str, name: str, what: str) -> dict:
     raw = segment.rstrip("=")
     # urlsafe_b64decode silently drops characters outside the alphabet; be strict instead.
     if not _BASE64URL.fullmatch(raw) or len(raw) % 4 == 1:
-        raise ValueError(f"access token is not a JWT: its {name} segment is not base64url")
+        raise ValueError(f"{what} is not a JWT: its {name} segment is not base64url")
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8")
         value = json.loads(text)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         # "from None": the chained exception may carry the decoded bytes.
-        raise ValueError(f"access token is not a JWT: its {name} segment is not base64url-encoded JSON") from None
+        raise ValueError(f"{what} is not a JWT: its {name} segment is not base64url-encoded JSON") from None
     if not isinstance(value, dict):
-        raise ValueError(f"access token is not a JWT: its {name} is JSON but not an object")
+        raise ValueError(f"{what} is not a JWT: its {name} is JSON but not an object")
     return value
+
+
+_decode_payload = decode_jwt_claims
 
 
 def _expiry_from_claims(claims: Mapping[str, Any]) -> datetime:
