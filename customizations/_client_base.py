@@ -12,7 +12,7 @@ from azure.core.credentials import AzureKeyCredential
 
 from ._api_versions import DEFAULT_API_VERSION, ApiVersion, parse_api_version, require_feature
 from ._connection_string import normalize_endpoint
-from ._hmac import HMACCredentialPolicy
+from ._hmac import HMACCredentialPolicy, SignedRequestAuthenticationError
 from ._identifiers import CommunicationUserIdentifier, identifier_to_raw_id
 from ._models import AccessToken, CommunicationUserDetails
 from ._policies import CREATE_ONCE, RedactingNetworkTraceLoggingPolicy
@@ -51,8 +51,9 @@ def generated_client_kwargs(settings: ClientSettings, credential: Any, bearer_po
 
     A ``retry_policy`` or ``logging_policy`` the caller passes wins over ours.
     """
+    correct_clock_skew = bool(kwargs.pop("correct_clock_skew", False))
     if settings.is_key_credential:
-        policy = HMACCredentialPolicy(credential)
+        policy = HMACCredentialPolicy(credential, correct_clock_skew=correct_clock_skew)
     else:
         policy = bearer_policy_type(credential, AAD_SCOPE)
     kwargs.setdefault("sdk_moniker", f"communication-identity/{VERSION}")
@@ -64,11 +65,21 @@ def generated_client_kwargs(settings: ClientSettings, credential: Any, bearer_po
     return dict(kwargs, authentication_policy=policy, api_version=settings.api_version.value)
 
 
+#: 401s of signed requests say when the request date was the problem.
+ERROR_MAP = {401: SignedRequestAuthenticationError}
+
+
+def call_options(kwargs: dict) -> dict:
+    """Per-call options every operation gets."""
+    kwargs.setdefault("error_map", ERROR_MAP)
+    return kwargs
+
+
 def create_options(settings: ClientSettings, kwargs: dict) -> dict:
     """Per-call options for a create: never replayed once the service may have acted on it."""
     if settings.create_once:
         kwargs[CREATE_ONCE] = True
-    return kwargs
+    return call_options(kwargs)
 
 
 def user_raw_id(user: object) -> str:

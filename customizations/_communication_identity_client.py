@@ -14,6 +14,7 @@ from azure.core.tracing.decorator import distributed_trace
 from ._api_versions import ApiVersion, require_feature
 from ._client_base import (
     ClientSettings,
+    call_options,
     check_teams_arguments,
     create_options,
     create_request_fields,
@@ -31,6 +32,7 @@ from ._identifiers import CommunicationUserIdentifier
 from ._models import AccessToken, CommunicationUserDetails
 from ._policies import RetryPolicy
 from ._scopes import ScopeLike
+from ._transport import with_default_transport
 
 UserLike = Union[CommunicationUserIdentifier, str]
 
@@ -60,7 +62,9 @@ class CommunicationIdentityClient:
         self._settings = ClientSettings(endpoint, credential, api_version)
         self._client = _GeneratedClient(
             self._settings.endpoint,
-            **generated_client_kwargs(self._settings, credential, BearerTokenCredentialPolicy, RetryPolicy, kwargs),
+            **with_default_transport(
+                generated_client_kwargs(self._settings, credential, BearerTokenCredentialPolicy, RetryPolicy, kwargs)
+            ),
         )
         self._ops = self._client.communication_identity
         self._api = self._settings.api_version.value
@@ -125,7 +129,7 @@ class CommunicationIdentityClient:
         raw_id = user_raw_id(user)
         fields = issue_request_fields(self._settings.api_version, scopes, token_expires_in)
         result = self._ops.issue_access_token(raw_id, _wire.CommunicationIdentityAccessTokenRequest(**fields),
-                                              api_version=self._api, **kwargs)
+                                              api_version=self._api, **call_options(kwargs))
         return to_access_token(result)
 
     issue_token = get_token
@@ -133,18 +137,18 @@ class CommunicationIdentityClient:
     @distributed_trace
     def revoke_tokens(self, user: UserLike, **kwargs: Any) -> None:
         """Revoke every token issued to ``user`` so far; tokens issued afterwards work."""
-        self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **kwargs)
+        self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **call_options(kwargs))
 
     @distributed_trace
     def delete_user(self, user: UserLike, **kwargs: Any) -> None:
         """Delete ``user``, revoking its tokens and deleting its data."""
-        self._ops.delete(user_raw_id(user), api_version=self._api, **kwargs)
+        self._ops.delete(user_raw_id(user), api_version=self._api, **call_options(kwargs))
 
     @distributed_trace
     def get_user(self, user: UserLike, **kwargs: Any) -> CommunicationUserDetails:
         """Read an identity's id, custom id and last token issue time (api-version 2025-03-02-preview)."""
         require_feature(self._settings.api_version, "get_user")
-        return to_user_details(self._ops.get(user_raw_id(user), api_version=self._api, **kwargs))
+        return to_user_details(self._ops.get(user_raw_id(user), api_version=self._api, **call_options(kwargs)))
 
     @distributed_trace
     def get_token_for_teams_user(self, aad_token: str, client_id: str, user_object_id: str,
@@ -158,7 +162,8 @@ class CommunicationIdentityClient:
         require_feature(self._settings.api_version, "teams_user_exchange")
         check_teams_arguments(aad_token, client_id, user_object_id)
         body = _wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
-        return to_access_token(self._ops.exchange_teams_user_access_token(body, api_version=self._api, **kwargs))
+        result = self._ops.exchange_teams_user_access_token(body, api_version=self._api, **call_options(kwargs))
+        return to_access_token(result)
 
     def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> HttpResponse:
         """Send a raw protocol request through this client's authenticated pipeline.

@@ -1,2 +1,99 @@
-def main():
-    pass
+"""Command line: ``acs-identity-emulator`` / ``python -m acs_identity_emulator``.
+
+Prints exactly one line on stdout, the connection string, once it is serving; logs go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import uuid
+from typing import List, Optional
+
+from .auth import decode_access_key
+from .server import DEFAULT_DATA, Config, serve
+
+
+def _guid(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("must be a GUID") from exc
+
+
+def _access_key(text: str) -> str:
+    try:
+        decode_access_key(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def _minutes(text: str) -> int:
+    value = int(text)
+    if not 60 <= value <= 1440:
+        raise argparse.ArgumentTypeError("must be within [60, 1440]")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="acs-identity-emulator",
+        description="Local Azure Communication Services Identity service. Prints the connection string on stdout.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
+    p.add_argument("--access-key", type=_access_key,
+                   help="base64 access key; generated and kept in the data folder when absent")
+    store = p.add_mutually_exclusive_group()
+    store.add_argument("--data", default=DEFAULT_DATA, metavar="PATH",
+                       help=f"SQLite database file (default {DEFAULT_DATA}); keys live next to it")
+    store.add_argument("--in-memory", action="store_true", help="keep everything in memory")
+    p.add_argument("--tls", action="store_true", help="serve HTTPS with a locally generated certificate")
+    p.add_argument("--resource-id", type=_guid, help="resource GUID used in ids and tokens (default: per data)")
+    p.add_argument("--token-ttl-minutes", type=_minutes, default=1440,
+                   help="default token lifetime when a request does not choose one (default 1440)")
+    p.add_argument("--test-token-ttl-seconds", type=_positive,
+                   help="TESTS ONLY: every token lives this many seconds, below the service's 60-minute floor")
+    p.add_argument("--trusted-issuer-jwks", metavar="FILE",
+                   help="JWKS file whose keys may sign Azure AD tokens (besides the development issuer)")
+    p.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=args.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = Config(
+        host=args.host, port=args.port, access_key=args.access_key,
+        data=None if args.in_memory else args.data, tls=args.tls, resource_id=args.resource_id,
+        token_ttl_minutes=args.token_ttl_minutes, test_token_ttl_seconds=args.test_token_ttl_seconds,
+        trusted_issuer_jwks=args.trusted_issuer_jwks, access_log=args.access_log,
+    )
+
+    def ready(connection_string: str) -> None:
+        sys.stdout.write(connection_string + "\n")
+        sys.stdout.flush()
+
+    try:
+        asyncio.run(serve(config, ready))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        logging.getLogger("acs_identity_emulator").error("cannot start: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,6 +15,7 @@ from azure.core.tracing.decorator_async import distributed_trace_async
 from .._api_versions import ApiVersion, require_feature
 from .._client_base import (
     ClientSettings,
+    call_options,
     check_teams_arguments,
     create_options,
     create_request_fields,
@@ -127,7 +128,7 @@ class CommunicationIdentityClient:
         raw_id = user_raw_id(user)
         fields = issue_request_fields(self._settings.api_version, scopes, token_expires_in)
         result = await self._ops.issue_access_token(raw_id, _wire.CommunicationIdentityAccessTokenRequest(**fields),
-                                              api_version=self._api, **kwargs)
+                                              api_version=self._api, **call_options(kwargs))
         return to_access_token(result)
 
     issue_token = get_token
@@ -135,18 +136,18 @@ class CommunicationIdentityClient:
     @distributed_trace_async
     async def revoke_tokens(self, user: UserLike, **kwargs: Any) -> None:
         """Revoke every token issued to ``user`` so far; tokens issued afterwards work."""
-        await self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **kwargs)
+        await self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **call_options(kwargs))
 
     @distributed_trace_async
     async def delete_user(self, user: UserLike, **kwargs: Any) -> None:
         """Delete ``user``, revoking its tokens and deleting its data."""
-        await self._ops.delete(user_raw_id(user), api_version=self._api, **kwargs)
+        await self._ops.delete(user_raw_id(user), api_version=self._api, **call_options(kwargs))
 
     @distributed_trace_async
     async def get_user(self, user: UserLike, **kwargs: Any) -> CommunicationUserDetails:
         """Read an identity's id, custom id and last token issue time (api-version 2025-03-02-preview)."""
         require_feature(self._settings.api_version, "get_user")
-        return to_user_details(await self._ops.get(user_raw_id(user), api_version=self._api, **kwargs))
+        return to_user_details(await self._ops.get(user_raw_id(user), api_version=self._api, **call_options(kwargs)))
 
     @distributed_trace_async
     async def get_token_for_teams_user(self, aad_token: str, client_id: str, user_object_id: str,
@@ -160,7 +161,8 @@ class CommunicationIdentityClient:
         require_feature(self._settings.api_version, "teams_user_exchange")
         check_teams_arguments(aad_token, client_id, user_object_id)
         body = _wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
-        return to_access_token(await self._ops.exchange_teams_user_access_token(body, api_version=self._api, **kwargs))
+        result = await self._ops.exchange_teams_user_access_token(body, api_version=self._api, **call_options(kwargs))
+        return to_access_token(result)
 
     async def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> AsyncHttpResponse:
         """Send a raw protocol request through this client's authenticated pipeline.

@@ -1,0 +1,144 @@
+"""Unauthenticated controls under /emulator/, for loopback callers only."""
+from __future__ import annotations
+
+import ipaddress
+import time
+import uuid
+from typing import Any, Dict, Optional
+
+from aiohttp import web
+
+from .clock import MAX_OFFSET_SECONDS, ServerClock
+from .errors import ApiError, validation
+from .faults import FaultQueue, parse_fault
+from .keys import Signer
+from .store import Store
+from .tokens import TokenIssuer
+from .wire import is_int, json_response, parse_object, read_body
+
+DEV_TENANT_ID = "00000000-0000-4000-8000-00000000a11d"
+DEFAULT_AAD_AUDIENCE = "https://communication.azure.com"
+DEFAULT_TEAMS_SCOPES = "Teams.ManageCalls Teams.ManageChats"
+
+
+def is_loopback(address: Optional[str]) -> bool:
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+class Admin:
+    def __init__(self, store: Store, issuer: TokenIssuer, faults: FaultQueue,
+                 aad_signer: Signer, untrusted_signer: Signer, *, clock: Optional[ServerClock] = None) -> None:
+        self.clock = clock or ServerClock()
+        self.store = store
+        self.issuer = issuer
+        self.faults = faults
+        self.aad_signer = aad_signer
+        self.untrusted_signer = untrusted_signer
+        self._routes = {
+            ("GET", "health"): self.health,
+            ("GET", "jwks"): self.jwks,
+            ("POST", "tokens/validate"): self.validate,
+            ("GET", "faults"): self.list_faults,
+            ("POST", "faults"): self.add_fault,
+            ("DELETE", "faults"): self.clear_faults,
+            ("GET", "settings"): self.settings,
+            ("POST", "settings"): self.update_settings,
+            ("POST", "aad/token"): self.mint_aad_token,
+            ("GET", "stats"): self.stats,
+        }
+
+    async def handle(self, request: web.Request, subpath: str) -> web.Response:
+        if not is_loopback(request.remote):
+            raise ApiError(403, "Forbidden", "The emulator's admin endpoints answer loopback callers only.")
+        handler = self._routes.get((request.method, subpath))
+        if handler is None:
+            allowed = sorted(method for method, path in self._routes if path == subpath)
+            if allowed:
+                raise ApiError(405, "MethodNotAllowed", f"Use {', '.join(allowed)} on /emulator/{subpath}.",
+                               headers={"Allow": ", ".join(allowed)})
+            raise ApiError(404, "NotFound", "No such emulator endpoint.")
+        return await handler(request)
+
+    async def _document(self, request: web.Request) -> Dict[str, Any]:
+        return parse_object(await read_body(request), required=True)
+
+    async def health(self, request: web.Request) -> web.Response:
+        return json_response(request, 200, {"status": "ok"})
+
+    async def jwks(self, request: web.Request) -> web.Response:
+        return json_response(request, 200, {"keys": [self.issuer.signer.jwk()]})
+
+    async def validate(self, request: web.Request) -> web.Response:
+        document = await self._document(request)
+        return json_response(request, 200, self.issuer.status(document.get("token"), self.store))
+
+    async def list_faults(self, request: web.Request) -> web.Response:
+        return json_response(request, 200, {"faults": self.faults.list()})
+
+    async def add_fault(self, request: web.Request) -> web.Response:
+        self.faults.add(parse_fault(await self._document(request)))
+        return json_response(request, 201, {"faults": self.faults.list()})
+
+    async def clear_faults(self, request: web.Request) -> web.Response:
+        self.faults.clear()
+        return json_response(request, 200, {"faults": []})
+
+    async def settings(self, request: web.Request) -> web.Response:
+        return json_response(request, 200, {"tokenTtlSeconds": self.issuer.test_ttl_seconds,
+                                            "clockOffsetSeconds": self.clock.offset_seconds})
+
+    async def update_settings(self, request: web.Request) -> web.Response:
+        document = await self._document(request)
+        if "tokenTtlSeconds" in document:
+            ttl = document["tokenTtlSeconds"]
+            if ttl is not None and (not is_int(ttl) or ttl < 1):
+                raise validation("tokenTtlSeconds must be a positive integer or null.", target="tokenTtlSeconds")
+            self.issuer.test_ttl_seconds = ttl
+        if "clockOffsetSeconds" in document:
+            offset = document["clockOffsetSeconds"]
+            if isinstance(offset, bool) or not isinstance(offset, (int, float)) or abs(offset) > MAX_OFFSET_SECONDS:
+                raise validation(f"clockOffsetSeconds must be a number of seconds within +/-{MAX_OFFSET_SECONDS}.",
+                                 target="clockOffsetSeconds")
+            self.clock.offset_seconds = float(offset)
+        return await self.settings(request)
+
+    async def mint_aad_token(self, request: web.Request) -> web.Response:
+        document = await self._document(request)
+        expires_in = document.get("expires_in", 3600)
+        if not is_int(expires_in):
+            raise validation("expires_in must be an integer number of seconds.", target="expires_in")
+        extra = document.get("claims", {})
+        if not isinstance(extra, dict):
+            raise validation("claims must be an object.", target="claims")
+        now = int(time.time())
+        tenant = document.get("tid", DEV_TENANT_ID)
+        claims: Dict[str, Any] = {
+            "aud": document.get("aud", DEFAULT_AAD_AUDIENCE),
+            "iss": f"https://sts.windows.net/{tenant}/",
+            "iat": now - 60 if expires_in > 0 else now + expires_in - 60,
+            "nbf": now - 60 if expires_in > 0 else now + expires_in - 60,
+            "exp": now + expires_in,
+            "oid": document.get("oid", str(uuid.uuid4())),
+            "tid": tenant,
+            "appid": document.get("appid", str(uuid.uuid4())),
+            "scp": document.get("scp", DEFAULT_TEAMS_SCOPES),
+        }
+        if "azp" in document:
+            claims["azp"] = document["azp"]
+            if "appid" not in document:
+                del claims["appid"]
+        claims["sub"] = claims["oid"]
+        claims.update(extra)
+        claims = {name: value for name, value in claims.items() if value is not None}
+        signer = self.untrusted_signer if document.get("untrusted") is True else self.aad_signer
+        return json_response(request, 200, {"token": signer.sign(claims)})
+
+    async def stats(self, request: web.Request) -> web.Response:
+        return json_response(request, 200, {**self.store.stats(), "queuedFaults": len(self.faults.list())})

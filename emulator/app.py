@@ -1,0 +1,160 @@
+"""The aiohttp application: routing, the request pipeline (version, faults, auth) and error mapping."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable, Dict, Optional, Tuple
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from .admin import Admin
+from .auth import Authenticator
+from .clock import ServerClock
+from .errors import ApiError, shorten
+from .faults import Fault, FaultQueue, error_body
+from .operations import IdentityService
+from .versions import VERSIONS, ApiVersion, first_version_with
+from .wire import MAX_BODY_BYTES, error_response, raw_response, read_body
+
+log = logging.getLogger("acs_identity_emulator")
+
+# (route kind, method) -> (operation name, ApiVersion flag the operation needs or None)
+_OPERATIONS: Dict[Tuple[str, str], Tuple[str, Optional[str]]] = {
+    ("identities", "POST"): ("create", None),
+    ("identity", "DELETE"): ("delete", None),
+    ("identity", "GET"): ("get", "get_identity"),
+    ("issue", "POST"): ("issueAccessToken", None),
+    ("revoke", "POST"): ("revokeAccessTokens", None),
+    ("teams", "POST"): ("exchangeTeamsUserAccessToken", "teams_exchange"),
+}
+_ACTIONS = {":issueaccesstoken": "issue", ":revokeaccesstokens": "revoke"}
+
+
+def route(path: str) -> Tuple[Optional[str], Optional[str]]:
+    """(route kind, decoded identity id) for a raw path; (None, None) when nothing lives there.
+
+    The raw path is split before percent-decoding so an id containing an encoded '/' stays one
+    segment and cannot address another resource.
+    """
+    segments = path.split("/")
+    if len(segments) < 2 or segments[0] != "":
+        return None, None
+    parts = [unquote(segment) for segment in segments[1:]]
+    head = parts[0].lower()
+    if head == "identities":
+        if len(parts) == 1:
+            return "identities", None
+        if not parts[1]:
+            return None, None
+        if len(parts) == 2:
+            return "identity", parts[1]
+        if len(parts) == 3 and parts[2].lower() in _ACTIONS:
+            return _ACTIONS[parts[2].lower()], parts[1]
+    elif head == "teamsuser" and len(parts) == 2 and parts[1].lower() == ":exchangeaccesstoken":
+        return "teams", None
+    return None, None
+
+
+def _version(request: web.Request) -> ApiVersion:
+    values = request.query.getall("api-version", [])
+    if not values or not values[0]:
+        raise ApiError(400, "MissingApiVersionParameter",
+                       "The api-version query parameter (?api-version=) is required for all requests.")
+    version = VERSIONS.get(values[0])
+    if version is None:
+        raise ApiError(400, "UnsupportedApiVersion",
+                       f"The api-version '{shorten(values[0])}' is not supported. "
+                       f"Supported versions: {', '.join(VERSIONS)}.")
+    return version
+
+
+class Pipeline:
+    def __init__(self, service: IdentityService, auth: Authenticator, faults: FaultQueue, admin: Admin) -> None:
+        self.service = service
+        self.auth = auth
+        self.faults = faults
+        self.admin = admin
+        self._handlers: Dict[str, Callable[..., Awaitable[web.Response]]] = {
+            "create": lambda r, v, b, i: service.create(r, v, b),
+            "delete": service.delete,
+            "get": service.get,
+            "issueAccessToken": service.issue,
+            "revokeAccessTokens": service.revoke,
+            "exchangeTeamsUserAccessToken": lambda r, v, b, i: service.exchange_teams_token(r, v, b),
+        }
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self._dispatch(request)
+        except ApiError as error:
+            return error_response(request, error)
+        except web.HTTPException as exc:
+            return error_response(request, ApiError(exc.status, exc.reason.replace(" ", ""), exc.reason))
+        except (asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception:
+            log.exception("unexpected error while handling %s", request.method)
+            return error_response(request, ApiError(500, "InternalServerError", "The emulator failed unexpectedly."))
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.raw_path.split("?", 1)[0]
+        if path.startswith("/emulator/"):
+            return await self.admin.handle(request, path[len("/emulator/"):])
+        kind, identity_id = route(path)
+        if kind is None:
+            raise ApiError(404, "NotFound", "The requested resource does not exist.")
+        operation = _OPERATIONS.get((kind, request.method))
+        if operation is None:
+            allowed = ", ".join(method for (k, method) in _OPERATIONS if k == kind)
+            raise ApiError(405, "MethodNotAllowed", f"The method {shorten(request.method, 16)} is not allowed here.",
+                           headers={"Allow": allowed})
+        name, feature = operation
+        version = _version(request)
+        if feature is not None and not getattr(version, feature):
+            raise ApiError(400, "UnsupportedApiVersion",
+                           f"The operation {name} is not available in api-version {version.name}; "
+                           f"it requires {first_version_with(feature)} or later.")
+        fault = self.faults.take(name)
+        if fault is not None and not fault.after_processing:
+            return await self._apply_fault(request, fault)
+        body = await read_body(request)
+        self.auth.check(request.method, request.raw_path, request.headers, body)
+        response = await self._handlers[name](request, version, body, identity_id)
+        if fault is not None:
+            return await self._apply_fault(request, fault, processed=response)
+        return response
+
+    async def _apply_fault(self, request: web.Request, fault: Fault,
+                           processed: Optional[web.Response] = None) -> web.StreamResponse:
+        log.info("injecting fault: status=%s drop=%s delay=%s", fault.status, fault.drop, fault.delay_seconds)
+        if fault.delay_seconds:
+            await asyncio.sleep(fault.delay_seconds)
+        if fault.drop:
+            transport = request.transport
+            if transport is not None:
+                transport.abort()
+            # aiohttp discards a response for an aborted transport; nothing reaches the client.
+            return web.Response(status=204)
+        if fault.status is not None:
+            return raw_response(request, fault.status, error_body(fault), fault.headers)
+        if processed is not None:
+            return processed
+        body = await read_body(request)
+        version = _version(request)
+        self.auth.check(request.method, request.raw_path, request.headers, body)
+        kind, identity_id = route(request.raw_path.split("?", 1)[0])
+        name = _OPERATIONS[(kind, request.method)][0]
+        return await self._handlers[name](request, version, body, identity_id)
+
+
+def build_app(pipeline: Pipeline, clock: Optional[ServerClock] = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.router.add_route("*", "/{tail:.*}", pipeline.handle)
+    if clock is not None:
+        async def date_from_server_clock(request: web.Request, response: web.StreamResponse) -> None:
+            if clock.offset_seconds:
+                response.headers["Date"] = clock.http_date()
+
+        app.on_response_prepare.append(date_from_server_clock)
+    return app

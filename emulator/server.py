@@ -1,0 +1,194 @@
+"""Assembling the emulator from its configuration, and running it until a signal arrives."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import secrets
+import signal
+import tempfile
+import uuid
+from dataclasses import dataclass
+from typing import Callable, List, Optional
+
+from aiohttp import web
+
+from .admin import Admin
+from .app import Pipeline, build_app
+from .auth import Authenticator, decode_access_key
+from .clock import ServerClock
+from .faults import FaultQueue
+from .keys import KeyRing, Signer, load_jwks_file, load_or_create_cert, load_or_create_key, write_private
+from .operations import IdentityService
+from .store import Store
+from .tls import ensure_tls_files, server_context
+from .tokens import TokenIssuer
+
+log = logging.getLogger("acs_identity_emulator")
+
+DEFAULT_DATA = os.path.join(".emulator", "identity.db")
+DEFAULT_LOCATION = "unitedstates"
+_FLUSH_SECONDS = 1.0
+# Above aiohttp's 8 KiB defaults so long ids and tokens reach the handlers and get the service's
+# JSON error shape; beyond these the HTTP parser itself answers 400.
+_MAX_LINE = 64 * 1024
+_MAX_FIELD = 32 * 1024
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 0
+    access_key: Optional[str] = None
+    data: Optional[str] = DEFAULT_DATA  # None means in memory
+    tls: bool = False
+    resource_id: Optional[str] = None
+    token_ttl_minutes: int = 1440
+    test_token_ttl_seconds: Optional[int] = None
+    trusted_issuer_jwks: Optional[str] = None
+    location: str = DEFAULT_LOCATION
+    access_log: bool = False
+
+
+class Emulator:
+    """Everything one running emulator owns: storage, keys, the app and its listener."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._tempdir: Optional[tempfile.TemporaryDirectory] = None
+        if config.data is None:
+            self._tempdir = tempfile.TemporaryDirectory(prefix="acs-identity-emulator-")
+            self.folder = self._tempdir.name
+            self.store = Store(None)
+        else:
+            self.folder = os.path.dirname(os.path.abspath(config.data))
+            os.makedirs(self.folder, mode=0o700, exist_ok=True)
+            self.store = Store(config.data)
+        persist = config.data is not None
+        self.access_key_text = self._access_key(persist)
+        self.resource_id = self._resource_id()
+
+        acs_key_path = self._path("acs-signing-key.pem") if persist else None
+        acs_key = load_or_create_key(acs_key_path)
+        acs_cert = load_or_create_cert(self._path("acs-signing-cert.pem") if persist else None, acs_key,
+                                       "ACS Identity Emulator token signing")
+        self.issuer = TokenIssuer(Signer(acs_key, acs_cert), self.resource_id, config.location)
+        self.issuer.test_ttl_seconds = config.test_token_ttl_seconds
+
+        aad_key = load_or_create_key(self._path("aad-signing-key.pem") if persist else None)
+        self.aad_signer = Signer(aad_key)
+        aad_keys = KeyRing([(self.aad_signer.kid, self.aad_signer.public_key)])
+        if config.trusted_issuer_jwks:
+            for kid, key in load_jwks_file(config.trusted_issuer_jwks):
+                aad_keys.add(kid, key)
+
+        self.faults = FaultQueue()
+        service = IdentityService(self.store, self.issuer, aad_keys, config.token_ttl_minutes)
+        self.clock = ServerClock()
+        admin = Admin(self.store, self.issuer, self.faults, self.aad_signer, Signer(aad_key_untrusted()),
+                      clock=self.clock)
+        auth = Authenticator(decode_access_key(self.access_key_text), aad_keys, clock=self.clock.now)
+        self.pipeline = Pipeline(service, auth, self.faults, admin)
+        self.app = build_app(self.pipeline, self.clock)
+        self.ca_cert: Optional[str] = None
+        self._runner: Optional[web.AppRunner] = None
+        self._flusher: Optional[asyncio.Task] = None
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self.folder, name)
+
+    def _access_key(self, persist: bool) -> str:
+        if self.config.access_key:
+            decode_access_key(self.config.access_key)
+            return self.config.access_key
+        path = self._path("access-key")
+        if persist and os.path.exists(path):
+            with open(path, encoding="ascii") as handle:
+                return handle.read().strip()
+        key = base64.b64encode(secrets.token_bytes(64)).decode("ascii")
+        if persist:
+            write_private(path, key.encode("ascii"))
+        return key
+
+    def _resource_id(self) -> str:
+        if self.config.resource_id:
+            return str(uuid.UUID(self.config.resource_id))
+        stored = self.store.meta("resource_id")
+        if stored:
+            return stored
+        resource_id = str(uuid.uuid4())
+        self.store.set_meta("resource_id", resource_id)
+        return resource_id
+
+    async def start(self) -> str:
+        """Start listening; returns the connection string."""
+        ssl_context = None
+        if self.config.tls:
+            self.ca_cert, cert_path, key_path = ensure_tls_files(self.folder)
+            ssl_context = server_context(cert_path, key_path)
+            log.info("TLS enabled; trust the CA certificate at %s", self.ca_cert)
+        self._runner = web.AppRunner(self.app, access_log=log if self.config.access_log else None,
+                                     handle_signals=False, max_line_size=_MAX_LINE, max_field_size=_MAX_FIELD)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_context)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self._flusher = asyncio.ensure_future(self._flush_forever())
+        return f"endpoint={self.endpoint(port)}/;accesskey={self.access_key_text}"
+
+    def endpoint(self, port: int) -> str:
+        host = self.config.host
+        if host in ("", "0.0.0.0"):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if ":" in host:
+            host = f"[{host}]"
+        scheme = "https" if self.config.tls else "http"
+        return f"{scheme}://{host}:{port}"
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(_FLUSH_SECONDS)
+            self.store.flush()
+
+    async def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            try:
+                await self._flusher
+            except asyncio.CancelledError:
+                pass
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self.store.close()
+        if self._tempdir is not None:
+            self._tempdir.cleanup()
+
+
+def aad_key_untrusted():
+    """A throwaway key nobody trusts, for minting tokens that must be refused."""
+    return load_or_create_key(None)
+
+
+async def serve(config: Config, on_ready: Callable[[str], None]) -> None:
+    emulator = Emulator(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed: List[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
+        except (NotImplementedError, RuntimeError):
+            pass
+    try:
+        on_ready(await emulator.start())
+        log.info("resource id %s; data %s", emulator.resource_id, config.data or "in memory")
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        await emulator.stop()

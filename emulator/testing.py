@@ -1,0 +1,166 @@
+"""Start a real emulator process for tests, samples and benchmarks, and drive its admin API.
+
+Standard library only on the client side (urllib), and independent of the client package::
+
+    with running_emulator() as emulator:
+        client = CommunicationIdentityClient.from_connection_string(emulator.connection_string)
+        emulator.inject_fault(status=503, headers={"Retry-After": "1"}, count=1)
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from typing import Any, Dict, Iterator, Mapping, Optional, Sequence
+
+START_TIMEOUT_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+class EmulatorProcess:
+    """One emulator process; ``restart()`` keeps its data, arguments and (when it can) its port."""
+
+    def __init__(self, *, in_memory: bool = True, data: Optional[str] = None, tls: bool = False,
+                 args: Sequence[str] = (), env: Optional[Mapping[str, str]] = None) -> None:
+        self.in_memory = in_memory and data is None
+        self.data = None if self.in_memory else os.path.abspath(data or os.path.join(".emulator", "identity.db"))
+        self.tls = tls
+        self.args = list(args)
+        self.env = dict(os.environ, **(env or {}))
+        self.process: Optional[subprocess.Popen] = None
+        self.connection_string = ""
+        self.endpoint = ""
+        self.access_key = ""
+        self.ca_cert: Optional[str] = None
+        self._port = 0
+        self._stderr = tempfile.TemporaryFile()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> EmulatorProcess:
+        command = [sys.executable, "-m", "acs_identity_emulator", "--port", str(self._port)]
+        command += ["--in-memory"] if self.in_memory else ["--data", self.data]
+        if self.tls:
+            command.append("--tls")
+        command += self.args
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._stderr, env=self.env)
+        line = self._first_line()
+        self.connection_string = line
+        fields = dict(part.split("=", 1) for part in line.split(";") if "=" in part)
+        self.endpoint = fields["endpoint"].rstrip("/")
+        self.access_key = fields["accesskey"]
+        self._port = int(self.endpoint.rsplit(":", 1)[1])
+        if self.tls:
+            folder = os.path.dirname(self.data) if self.data else None
+            self.ca_cert = self._ca_from_stderr() or (os.path.join(folder, "tls-ca.pem") if folder else None)
+        return self
+
+    def _first_line(self) -> str:
+        assert self.process is not None and self.process.stdout is not None
+        result: Dict[str, bytes] = {}
+        reader = threading.Thread(target=lambda: result.setdefault("line", self.process.stdout.readline()),
+                                  daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT_SECONDS)
+        line = result.get("line", b"").decode("utf-8", "replace").strip()
+        if not line.startswith("endpoint="):
+            self.kill()
+            raise EmulatorError(f"the emulator did not start; its stderr:\n{self.stderr_text()}")
+        return line
+
+    def _ca_from_stderr(self) -> Optional[str]:
+        for line in self.stderr_text().splitlines():
+            marker = "trust the CA certificate at "
+            if marker in line:
+                return line.split(marker, 1)[1].strip()
+        return None
+
+    def stderr_text(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
+
+    def stop(self) -> int:
+        """SIGTERM and wait; returns the exit code."""
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        code = self.process.returncode
+        self.process.stdout.close()
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to flush or clean up."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self) -> EmulatorProcess:
+        self.stop()
+        return self.start()
+
+    # -- admin API -------------------------------------------------------------------------
+    def admin(self, method: str, path: str, document: Any = None) -> Any:
+        data = None if document is None else json.dumps(document).encode("utf-8")
+        request = urllib.request.Request(self.endpoint + "/emulator/" + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        context = ssl.create_default_context(cafile=self.ca_cert) if self.endpoint.startswith("https") else None
+        try:
+            with urllib.request.urlopen(request, timeout=30, context=context) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            raise EmulatorError(f"admin {method} /emulator/{path} failed: {exc.code} {exc.read()[:500]!r}") from exc
+
+    def inject_fault(self, **fields: Any) -> Any:
+        return self.admin("POST", "faults", fields)
+
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "faults")
+
+    def token_status(self, token: str) -> Dict[str, Any]:
+        return self.admin("POST", "tokens/validate", {"token": token})
+
+    def mint_aad_token(self, **claims: Any) -> str:
+        return self.admin("POST", "aad/token", claims)["token"]
+
+    def set_token_ttl_seconds(self, seconds: Optional[int]) -> None:
+        self.admin("POST", "settings", {"tokenTtlSeconds": seconds})
+
+    def set_clock_offset_seconds(self, seconds: float) -> None:
+        """Make the server's clock (request-date window and Date header) run ``seconds`` off the machine's."""
+        self.admin("POST", "settings", {"clockOffsetSeconds": seconds})
+
+    def jwks(self) -> Dict[str, Any]:
+        return self.admin("GET", "jwks")
+
+    def __repr__(self) -> str:
+        # The connection string carries the access key: never shown.
+        return f"EmulatorProcess(endpoint={self.endpoint!r}, data={self.data!r})"
+
+
+@contextlib.contextmanager
+def running_emulator(*, in_memory: bool = True, data: Optional[str] = None, tls: bool = False,
+                     args: Sequence[str] = (), env: Optional[Mapping[str, str]] = None) -> Iterator[EmulatorProcess]:
+    """A started emulator process, stopped (SIGTERM) when the block exits."""
+    emulator = EmulatorProcess(in_memory=in_memory, data=data, tls=tls, args=args, env=env)
+    emulator.start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
