@@ -21,8 +21,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# generated/ is emptied first: AutoRest keeps an existing _patch.py instead of rewriting it, so only a
+# generation into an empty folder is reproducible.
 generate: node_modules/.installed
-	$(AUTOREST) autorest.md $(AUTOREST_USE)
+	rm -rf generated
+	$(AUTOREST) autorest.md $(AUTOREST_USE) > .generate.log 2>&1 || { cat .generate.log; exit 1; }
+	rm -f .generate.log
+	@echo "generate: generated/ rewritten from swagger/ + autorest.md"
 
 check-generated: node_modules/.installed
 	rm -rf $(CHECK_DIR)
