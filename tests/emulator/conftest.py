@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from acs_identity_emulator.testing import running_emulator
 
 from .hmac_client import RawClient

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+
 from acs_identity_emulator.versions import VERSIONS
 
 from .hmac_client import decode_jwt
@@ -79,9 +80,10 @@ def test_tokens_are_unique_per_issue(client):
 
 
 def test_token_verifies_against_published_jwks(client, emulator):
-    from acs_identity_emulator.keys import b64url_decode, public_key_from_jwk
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
+
+    from acs_identity_emulator.keys import b64url_decode, public_key_from_jwk
 
     token = client.create("2021-03-07", {"createTokenWithScopes": ["chat"]}).json["accessToken"]["token"]
     header, _ = decode_jwt(token)

@@ -5,8 +5,9 @@ import http.client
 import time
 
 import pytest
-from acs_identity_emulator.admin import is_loopback
 from aiohttp.test_utils import make_mocked_request
+
+from acs_identity_emulator.admin import is_loopback
 
 V = "2021-03-07"
 

@@ -13,6 +13,7 @@ import subprocess
 import venv
 
 import pytest
+
 from acs_identity_emulator.testing import running_emulator
 
 from .hmac_client import decode_jwt

@@ -7,6 +7,7 @@ import stat
 import threading
 
 import pytest
+
 from acs_identity_emulator.testing import running_emulator
 
 from .hmac_client import RawClient, decode_jwt

@@ -18,7 +18,6 @@ from azure.communication.identity import (
 from azure.communication.identity._token_utils import decode_access_token
 from azure.communication.identity.aio import CommunicationIdentityClient
 
-
 from .ids import ODD_IDS, assert_reached_service_as_one_id
 
 pytestmark = pytest.mark.asyncio

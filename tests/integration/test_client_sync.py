@@ -21,7 +21,6 @@ from azure.communication.identity._token_utils import decode_access_token
 from .ids import ODD_IDS, assert_reached_service_as_one_id
 
 
-
 def _assert_fresh_token(token: AccessToken, scopes: tuple, lifetime: timedelta = timedelta(hours=24)):
     assert isinstance(token, AccessToken)
     assert token.token.count(".") == 2
@@ -103,9 +102,9 @@ def test_service_validation_error_carries_code_and_message(emulator):
 
 def test_ids_that_need_encoding_stay_one_path_segment(client):
     for raw_id in ODD_IDS:
-        for call in (lambda: client.get_token(raw_id, ["chat"]), lambda: client.delete_user(raw_id)):
+        for call, args in ((client.get_token, (raw_id, ["chat"])), (client.delete_user, (raw_id,))):
             with pytest.raises(HttpResponseError) as info:
-                call()
+                call(*args)
             assert_reached_service_as_one_id(info.value, raw_id)
 
 

@@ -7,9 +7,9 @@ as the signature goes, as this machine's clock being off by the opposite amount.
 from __future__ import annotations
 
 import pytest
-from acs_identity_emulator.testing import running_emulator
 from azure.core.exceptions import ClientAuthenticationError
 
+from acs_identity_emulator.testing import running_emulator
 from azure.communication.identity import CommunicationIdentityClient
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
 

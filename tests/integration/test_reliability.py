@@ -7,9 +7,9 @@ import time
 
 import pytest
 import pytest_asyncio
-from acs_identity_emulator.testing import running_emulator
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
+from acs_identity_emulator.testing import running_emulator
 from azure.communication.identity import CommunicationIdentityClient
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
 

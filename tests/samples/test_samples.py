@@ -32,7 +32,7 @@ def test_every_sample_has_expectations():
 def test_sample_runs_against_its_own_emulator(name, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "COMMUNICATION_CONNECTION_STRING"}
     result = subprocess.run([sys.executable, str(ROOT / "samples" / name)], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     for line in EXPECTED[name]:
         assert line in result.stdout, (line, result.stdout, result.stderr)

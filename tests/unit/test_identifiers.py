@@ -6,6 +6,9 @@ import copy
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from azure.communication.identity._identifiers import (
     CommunicationCloudEnvironment,
     CommunicationIdentifier,
@@ -19,8 +22,6 @@ from azure.communication.identity._identifiers import (
     identifier_from_raw_id,
     identifier_to_raw_id,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 Kind = CommunicationIdentifierKind
 Cloud = CommunicationCloudEnvironment
