@@ -39,7 +39,7 @@ check-generated: node_modules/.installed
 	fi
 
 lint: install
-	$(VENV)/bin/ruff check customizations emulator tests samples bench setup.py
+	$(VENV)/bin/ruff check $(wildcard customizations emulator tests samples bench) setup.py
 
 test: install check-generated lint
 	$(VENV)/bin/pytest

@@ -29,17 +29,19 @@ _EXPORTS = {
     "identifier_from_raw_id": "._identifiers",
     "parse_connection_string": "._connection_string",
     "decode_access_token": "._token_utils",
-    "AccessTokenInfo": "._token_utils",
+    "AccessTokenClaims": "._token_utils",
+    "CommunicationTokenCredential": "._token_credential",
 }
 
 __all__ = [
     "AccessToken",
-    "AccessTokenInfo",
+    "AccessTokenClaims",
     "ApiVersion",
     "CommunicationCloudEnvironment",
     "CommunicationIdentifier",
     "CommunicationIdentifierKind",
     "CommunicationIdentityClient",
+    "CommunicationTokenCredential",
     "CommunicationTokenScope",
     "CommunicationUserDetails",
     "CommunicationUserIdentifier",
@@ -89,4 +91,5 @@ if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
     )
     from ._models import AccessToken, CommunicationUserDetails
     from ._scopes import CommunicationTokenScope
-    from ._token_utils import AccessTokenInfo, decode_access_token
+    from ._token_credential import CommunicationTokenCredential
+    from ._token_utils import AccessTokenClaims, decode_access_token

@@ -36,7 +36,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True, repr=False)
-class AccessTokenInfo:
+class AccessTokenClaims:
     """What an issued token says about itself; built by :func:`decode_access_token`.
 
     The token itself is not kept, so printing or logging this object cannot leak it.
@@ -54,13 +54,13 @@ class AccessTokenInfo:
     def __repr__(self) -> str:
         issued = self.issued_at.isoformat() if self.issued_at else None
         return (
-            f"AccessTokenInfo(user_id={self.user_id!r}, scopes={self.scopes!r}, "
+            f"AccessTokenClaims(user_id={self.user_id!r}, scopes={self.scopes!r}, "
             f"expires_on={self.expires_on.isoformat()}, issued_at={issued}, "
             f"resource_id={self.resource_id!r}, resource_location={self.resource_location!r})"
         )
 
 
-def decode_access_token(token: str) -> AccessTokenInfo:
+def decode_access_token(token: str) -> AccessTokenClaims:
     """Decode a Communication Services access token WITHOUT verifying its signature.
 
     Meant for logging and debugging (expiry, scopes, user); never use it to make trust decisions.
@@ -71,7 +71,7 @@ def decode_access_token(token: str) -> AccessTokenInfo:
     """
     claims = _decode_payload(token)
     skype_id = claims.get("skypeid")
-    return AccessTokenInfo(
+    return AccessTokenClaims(
         expires_on=_expiry_from_claims(claims),
         issued_at=_optional_time(claims.get("iat")),
         scopes=_scopes(claims.get("acsScope")),
@@ -181,7 +181,12 @@ def epoch_seconds(moment: datetime) -> int:
 
 
 def token_from_refresher(result: Any) -> Tuple[str, datetime]:
-    """Turn what a refresher returned (a JWT str, or an ``AccessToken``-like object) into (token, expiry)."""
+    """Turn what a refresher returned into (token, expiry).
+
+    Accepted: a JWT str (expiry from ``exp``), or an object with ``token`` and ``expires_on``, the
+    latter epoch seconds (``azure.core.credentials.AccessToken``) or an aware datetime (the
+    ``AccessToken`` this package's ``CommunicationIdentityClient.get_token`` returns).
+    """
     if isinstance(result, str):
         try:
             return result, expiry_of(result)
@@ -189,17 +194,23 @@ def token_from_refresher(result: Any) -> Tuple[str, datetime]:
             raise ValueError(f"token_refresher returned an invalid token: {exc}") from None
     token = getattr(result, "token", None)
     expires_on = getattr(result, "expires_on", None)
-    if isinstance(token, str) and isinstance(expires_on, (int, float)) and not isinstance(expires_on, bool):
-        if not token:
-            raise ValueError("token_refresher returned an AccessToken with an empty token")
-        expiry = _optional_time(expires_on)
-        if expiry is None:
-            raise ValueError("token_refresher returned an AccessToken whose expires_on is out of range")
-        return token, expiry
-    raise TypeError(
-        "token_refresher must return a token str or an azure.core.credentials.AccessToken, "
-        f"not {type(result).__name__}"
-    )
+    if not isinstance(token, str) or expires_on is None:
+        raise TypeError(
+            "token_refresher must return a token str or an AccessToken (token, expires_on), "
+            f"not {type(result).__name__}"
+        )
+    if not token:
+        raise ValueError("token_refresher returned an AccessToken with an empty token")
+    if isinstance(expires_on, datetime):
+        if expires_on.tzinfo is None or expires_on.utcoffset() is None:
+            raise ValueError("token_refresher returned an AccessToken whose expires_on is a naive datetime")
+        return token, expires_on.astimezone(timezone.utc)
+    expiry = _optional_time(expires_on)
+    if expiry is None:
+        raise ValueError(
+            "token_refresher returned an AccessToken whose expires_on is neither epoch seconds nor an aware datetime"
+        )
+    return token, expiry
 
 
 # --------------------------------------------------------------------------- refresh timing
@@ -260,7 +271,18 @@ class CachedToken:
         return max(due, self.not_before) if self.not_before is not None else due
 
     def access_token(self) -> AccessToken:
-        return AccessToken(self.token, epoch_seconds(self.expires_on))
+        return _RedactedAccessToken(self.token, epoch_seconds(self.expires_on))
+
+
+class _RedactedAccessToken(AccessToken):
+    """An ``azure.core.credentials.AccessToken`` (same tuple, same equality) whose repr hides the token."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"AccessToken(token=<redacted>, expires_on={self.expires_on})"
+
+    __str__ = __repr__
 
 
 def retry_after_failure(cached: CachedToken, now: datetime) -> Optional[datetime]:

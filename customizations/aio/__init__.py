@@ -4,9 +4,10 @@ from typing import TYPE_CHECKING
 
 _EXPORTS = {
     "CommunicationIdentityClient": "._communication_identity_client_async",
+    "CommunicationTokenCredential": "._token_credential_async",
 }
 
-__all__ = ["CommunicationIdentityClient"]
+__all__ = ["CommunicationIdentityClient", "CommunicationTokenCredential"]
 
 
 def __getattr__(name: str):
@@ -26,3 +27,4 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._communication_identity_client_async import CommunicationIdentityClient
+    from ._token_credential_async import CommunicationTokenCredential

@@ -135,6 +135,7 @@ def test_wrong_access_key_is_client_authentication_error(emulator):
         (lambda c: c.get_token("8:acs:x", ["chat"], token_expires_in=60), TypeError, "timedelta"),
         (lambda c: c.create_user_and_token([]), ValueError, "at least one scope"),
         (lambda c: c.revoke_tokens(".."), ValueError, "not a communication user id"),
+        (lambda c: c.get_token(".", ["chat"]), ValueError, "not a communication user id"),
         (lambda c: c.delete_user(42), TypeError, "user must be"),
     ],
 )

@@ -20,6 +20,8 @@ EXPECTED = {
     "issue_token_async.py": ["chat token expires on", "voip token expires on"],
     "revoke_and_delete.py": ["Revoked every token", "After delete, the service says: "],
     "revoke_and_delete_async.py": ["Revoked every token", "After delete, the service says: "],
+    "token_credential.py": ["The credential holds a token valid until epoch second"],
+    "token_credential_async.py": ["The credential holds a token valid until epoch second"],
 }
 
 

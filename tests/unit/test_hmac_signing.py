@@ -129,8 +129,9 @@ def _aiohttp_sends(url: str) -> str:
 segment = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30)
 
 
-@given(segment)
+@given(segment.filter(lambda s: s not in (".", "..")))
 def test_both_transports_send_the_signed_path_unchanged(raw_id):
+    # "." and ".." are dot segments that yarl removes even when escaped; the client refuses them as user ids.
     from urllib.parse import quote
 
     # What the generated layer produces: the id quoted as one path segment, then the query.

@@ -1,0 +1,119 @@
+"""The sync client's default transport reads proxy and CA settings from the environment once per origin.
+
+A real forward proxy on loopback records what passes through it, so "went through the proxy"
+is observed on a socket, not inferred from a mock.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import urllib.request
+
+import pytest
+
+from azure.communication.identity import CommunicationIdentityClient
+from azure.communication.identity._transport import EnvOnceRequestsTransport
+
+
+class _RecordingProxy(http.server.ThreadingHTTPServer):
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        self.seen: list = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    """A plain-HTTP forward proxy: the request line carries the absolute URL."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        self.server.seen.append(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "connection")}
+        request = urllib.request.Request(self.path, data=body, headers=headers, method="POST")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never loop back to ourselves
+        with opener.open(request, timeout=10) as upstream:
+            payload = upstream.read()
+            self.send_response(upstream.status)
+            for name, value in upstream.headers.items():
+                if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def proxy():
+    server = _RecordingProxy()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def clean_proxy_env(monkeypatch):
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+                 "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def _get_token(emulator, **kwargs):
+    with CommunicationIdentityClient.from_connection_string(emulator.connection_string, **kwargs) as client:
+        user = client.create_user()
+        token = client.get_token(user, ["chat"])
+        assert token.token
+        return client
+
+
+def test_default_transport_is_the_env_once_transport(emulator):
+    client = CommunicationIdentityClient.from_connection_string(emulator.connection_string)
+    assert isinstance(client._client._client._pipeline._transport, EnvOnceRequestsTransport)
+
+
+def test_http_proxy_from_the_environment_is_used(emulator, proxy, clean_proxy_env):
+    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+    _get_token(emulator)
+    assert any(":issueAccessToken" in path for path in proxy.seen)
+    assert all(path.startswith(emulator.endpoint) for path in proxy.seen)
+
+
+def test_no_proxy_from_the_environment_bypasses_the_proxy(emulator, proxy, clean_proxy_env):
+    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+    clean_proxy_env.setenv("NO_PROXY", "127.0.0.1,localhost")
+    _get_token(emulator)
+    assert proxy.seen == []
+
+
+def test_explicit_proxies_keyword_wins(emulator, proxy, clean_proxy_env):
+    _get_token(emulator, proxies={"http": proxy.url})
+    assert len(proxy.seen) == 2  # create_user and get_token
+
+
+def test_use_env_settings_false_ignores_the_environment(emulator, proxy, clean_proxy_env):
+    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+    _get_token(emulator, use_env_settings=False)
+    assert proxy.seen == []
+
+
+def test_ca_bundle_from_the_environment_is_trusted(tls_emulator, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls_emulator.ca_cert)
+    _get_token(tls_emulator)
+
+
+def test_without_the_ca_bundle_tls_to_the_emulator_fails(tls_emulator, monkeypatch):
+    from azure.core.exceptions import ServiceRequestError
+
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with pytest.raises(ServiceRequestError):
+        _get_token(tls_emulator, retry_total=0)
