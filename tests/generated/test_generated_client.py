@@ -13,10 +13,11 @@ from typing import Any, Optional
 from urllib.parse import quote, unquote
 
 import pytest
-from azure.communication.identity._generated import CommunicationIdentityClient, models
-from azure.communication.identity._generated.aio import CommunicationIdentityClient as AsyncCommunicationIdentityClient
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 from swagger_facts import Operation, definition_validator, operations, parse_date_time, versions
+
+from azure.communication.identity._generated import CommunicationIdentityClient, models
+from azure.communication.identity._generated.aio import CommunicationIdentityClient as AsyncCommunicationIdentityClient
 
 GENERATED_VERSION = CommunicationIdentityClient("https://unused.example")._config.api_version
 ERROR_TYPES = {400: HttpResponseError, 401: ClientAuthenticationError, 404: ResourceNotFoundError,
