@@ -220,3 +220,18 @@ def test_close_and_context_manager(emulator):
     with CommunicationIdentityClient.from_connection_string(emulator.connection_string) as again:
         assert again.create_user().raw_id.startswith("8:acs:")
     assert "accesskey" not in repr(again).lower() and emulator.access_key not in repr(again)
+
+
+def test_azure_core_keywords_pass_through(emulator):
+    from azure.core.pipeline.transport import RequestsTransport
+
+    seen = []
+    transport = RequestsTransport(connection_timeout=5)
+    with CommunicationIdentityClient.from_connection_string(
+        emulator.connection_string, user_agent="contoso-token-service/2.1", transport=transport,
+        raw_request_hook=lambda request: seen.append(request.http_request.headers["User-Agent"]),
+    ) as client:
+        client.create_user()
+        client.create_user(user_agent="per-call/1.0")
+    assert seen[0].startswith("contoso-token-service/2.1 azsdk-python-communication-identity/")
+    assert "per-call/1.0" in seen[1]
