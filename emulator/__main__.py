@@ -13,6 +13,7 @@ from typing import List, Optional
 
 from .auth import decode_access_key
 from .server import DEFAULT_DATA, Config, serve
+from .wire import DEFAULT_CLIENT_TIMEOUT_SECONDS
 
 
 def _guid(text: str) -> str:
@@ -34,6 +35,16 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("must be a number of seconds") from exc
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("must be within (0, 3600] seconds")
     return value
 
 
@@ -65,6 +76,9 @@ def parser() -> argparse.ArgumentParser:
                    help="TESTS ONLY: every token lives this many seconds, below the service's 60-minute floor")
     p.add_argument("--trusted-issuer-jwks", metavar="FILE",
                    help="JWKS file whose keys may sign Azure AD tokens (besides the development issuer)")
+    p.add_argument("--client-timeout", type=_seconds, default=DEFAULT_CLIENT_TIMEOUT_SECONDS, metavar="SECONDS",
+                   help="close connections that take longer to send a request's headers (or idle that long), and "
+                        "answer 408 to bodies slower than this (default %(default)g)")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
@@ -79,6 +93,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         data=None if args.in_memory else args.data, tls=args.tls, resource_id=args.resource_id,
         token_ttl_minutes=args.token_ttl_minutes, test_token_ttl_seconds=args.test_token_ttl_seconds,
         trusted_issuer_jwks=args.trusted_issuer_jwks, access_log=args.access_log,
+        client_timeout=args.client_timeout,
     )
 
     def ready(connection_string: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 import time
 import uuid
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from aiohttp import web
 
@@ -32,6 +32,54 @@ def is_loopback(address: Optional[str]) -> bool:
     return (mapped or ip).is_loopback
 
 
+# Headers through which a proxy names the client it forwards for. They never grant access; any
+# non-loopback address in them refuses it, so a local reverse proxy cannot expose the admin API.
+_FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP", "X-Client-IP", "True-Client-IP",
+                       "CF-Connecting-IP", "X-Cluster-Client-IP")
+
+
+def _host_part(text: str) -> str:
+    text = text.strip().strip('"')
+    if text.startswith("["):
+        return text[1:].split("]", 1)[0]
+    if text.count(":") == 1:  # IPv4 with a port
+        return text.split(":", 1)[0]
+    return text
+
+
+def forwarded_addresses(headers: Mapping[str, str]) -> List[str]:
+    """Every client address named by forwarding headers (RFC 7239 ``for=`` and the X- variants)."""
+    getall = getattr(headers, "getall", None)
+    found: List[str] = []
+    for name in _FORWARDING_HEADERS:
+        values = getall(name, []) if getall is not None else [headers[name]] if name in headers else []
+        for value in values:
+            for element in value.split(","):
+                if name != "Forwarded":
+                    found.append(_host_part(element))
+                    continue
+                for pair in element.split(";"):
+                    key, _, address = pair.partition("=")
+                    if key.strip().lower() == "for":
+                        found.append(_host_part(address))
+    return found
+
+
+def peer_address(request: web.Request) -> Optional[str]:
+    """The TCP peer's address, from the socket itself (never from headers or ``request.remote``)."""
+    transport = request.transport
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    if isinstance(peer, (tuple, list)) and peer and isinstance(peer[0], str):
+        return peer[0]
+    return None
+
+
+def is_local_caller(request: web.Request) -> bool:
+    if not is_loopback(peer_address(request)):
+        return False
+    return all(is_loopback(address) for address in forwarded_addresses(request.headers))
+
+
 class Admin:
     def __init__(self, store: Store, issuer: TokenIssuer, faults: FaultQueue,
                  aad_signer: Signer, untrusted_signer: Signer, *, clock: Optional[ServerClock] = None) -> None:
@@ -54,12 +102,13 @@ class Admin:
             ("GET", "stats"): self.stats,
         }
 
-    async def handle(self, request: web.Request, subpath: str) -> web.Response:
-        if not is_loopback(request.remote):
+    async def handle(self, request: web.Request, subpath: Optional[str]) -> web.Response:
+        """``subpath`` is what follows ``/emulator/``; None for other spellings of the prefix."""
+        if not is_local_caller(request):
             raise ApiError(403, "Forbidden", "The emulator's admin endpoints answer loopback callers only.")
         handler = self._routes.get((request.method, subpath))
         if handler is None:
-            allowed = sorted(method for method, path in self._routes if path == subpath)
+            allowed = sorted(method for method, path in self._routes if path == subpath) if subpath else []
             if allowed:
                 raise ApiError(405, "MethodNotAllowed", f"Use {', '.join(allowed)} on /emulator/{subpath}.",
                                headers={"Allow": ", ".join(allowed)})

@@ -15,7 +15,14 @@ from .errors import ApiError, shorten
 from .faults import Fault, FaultQueue, error_body
 from .operations import IdentityService
 from .versions import VERSIONS, ApiVersion, first_version_with
-from .wire import MAX_BODY_BYTES, error_response, raw_response, read_body
+from .wire import (
+    BODY_TIMEOUT,
+    DEFAULT_CLIENT_TIMEOUT_SECONDS,
+    MAX_BODY_BYTES,
+    error_response,
+    raw_response,
+    read_body,
+)
 
 log = logging.getLogger("acs_identity_emulator")
 
@@ -28,6 +35,7 @@ _OPERATIONS: Dict[Tuple[str, str], Tuple[str, Optional[str]]] = {
     ("revoke", "POST"): ("revokeAccessTokens", None),
     ("teams", "POST"): ("exchangeTeamsUserAccessToken", "teams_exchange"),
 }
+_ADMIN_PREFIX = "/emulator/"
 _ACTIONS = {":issueaccesstoken": "issue", ":revokeaccesstokens": "revoke"}
 
 
@@ -54,6 +62,16 @@ def route(path: str) -> Tuple[Optional[str], Optional[str]]:
     elif head == "teamsuser" and len(parts) == 2 and parts[1].lower() == ":exchangeaccesstoken":
         return "teams", None
     return None, None
+
+
+def is_admin_path(path: str) -> bool:
+    """Whether a raw path belongs to the admin surface, however its first segment is spelt.
+
+    Every spelling (``/emulator``, ``/EMULATOR/x``, ``/%65mulator/x``) goes through the admin
+    gate, so the loopback check cannot be sidestepped by encoding.
+    """
+    first = path.split("/", 2)[1] if path.startswith("/") else ""
+    return unquote(first).lower() == "emulator"
 
 
 def _version(request: web.Request) -> ApiVersion:
@@ -99,8 +117,9 @@ class Pipeline:
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.raw_path.split("?", 1)[0]
-        if path.startswith("/emulator/"):
-            return await self.admin.handle(request, path[len("/emulator/"):])
+        if is_admin_path(path):
+            exact = path.startswith(_ADMIN_PREFIX)
+            return await self.admin.handle(request, path[len(_ADMIN_PREFIX):] if exact else None)
         kind, identity_id = route(path)
         if kind is None:
             raise ApiError(404, "NotFound", "The requested resource does not exist.")
@@ -148,9 +167,12 @@ class Pipeline:
         return await self._handlers[name](request, version, body, identity_id)
 
 
-def build_app(pipeline: Pipeline, clock: Optional[ServerClock] = None) -> web.Application:
+def build_app(pipeline: Pipeline, clock: Optional[ServerClock] = None, *,
+              client_timeout: float = DEFAULT_CLIENT_TIMEOUT_SECONDS) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app.router.add_route("*", "/{tail:.*}", pipeline.handle)
+    app[BODY_TIMEOUT] = float(client_timeout)
+    # [\s\S], not ".": a decoded path may contain a newline (%0A) and must still reach the handler.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", pipeline.handle)
     if clock is not None:
         async def date_from_server_clock(request: web.Request, response: web.StreamResponse) -> None:
             if clock.offset_seconds:

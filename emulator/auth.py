@@ -135,7 +135,8 @@ class Authenticator:
                 f"The request's {header} is {abs(int(skew))} seconds {direction} the server's clock; it must be "
                 f"within {MAX_CLOCK_SKEW_SECONDS // 60} minutes. Check the client's clock (the response's Date "
                 "header carries the server time).",
-                innererror={"code": "ClockSkew", "skewSeconds": int(skew)},
+                innererror={"code": "ClockSkew", "message": f"Clock skew: {int(skew)} seconds.",
+                            "skewSeconds": int(skew)},
             )
 
     # -- bearer ------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
+import stat
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from cryptography import x509
@@ -14,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+log = logging.getLogger("acs_identity_emulator")
 _PKCS1 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 
@@ -34,12 +37,40 @@ def write_private(path: str, data: bytes) -> None:
     os.chmod(path, 0o600)
 
 
+def restrict_to_owner(path: str) -> None:
+    """Tighten an existing secret file to 0600: it may have been copied in or created by hand."""
+    try:
+        if stat.S_IMODE(os.stat(path).st_mode) != 0o600:
+            os.chmod(path, 0o600)
+    except OSError as exc:
+        log.warning("cannot make %s owner-only: %s", path, exc.strerror or exc)
+
+
+def make_private_dirs(folder: str) -> None:
+    """Create ``folder`` and any missing parents as 0700 (whatever the umask); existing folders are left alone."""
+    missing = []
+    current = os.path.abspath(folder)
+    while not os.path.isdir(current):
+        missing.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue  # created concurrently by someone else: not ours to change
+        os.chmod(path, 0o700)
+
+
 def new_rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def load_or_create_key(path: Optional[str]) -> rsa.RSAPrivateKey:
     if path and os.path.exists(path):
+        restrict_to_owner(path)
         with open(path, "rb") as handle:
             return serialization.load_pem_private_key(handle.read(), password=None)
     key = new_rsa_key()

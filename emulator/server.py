@@ -13,17 +13,28 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .admin import Admin
 from .app import Pipeline, build_app
 from .auth import Authenticator, decode_access_key
 from .clock import ServerClock
 from .faults import FaultQueue
-from .keys import KeyRing, Signer, load_jwks_file, load_or_create_cert, load_or_create_key, write_private
+from .keys import (
+    KeyRing,
+    Signer,
+    load_jwks_file,
+    load_or_create_cert,
+    load_or_create_key,
+    make_private_dirs,
+    restrict_to_owner,
+    write_private,
+)
 from .operations import IdentityService
 from .store import Store
 from .tls import ensure_tls_files, server_context
 from .tokens import TokenIssuer
+from .wire import DEFAULT_CLIENT_TIMEOUT_SECONDS
 
 log = logging.getLogger("acs_identity_emulator")
 
@@ -34,6 +45,27 @@ _FLUSH_SECONDS = 1.0
 # JSON error shape; beyond these the HTTP parser itself answers 400.
 _MAX_LINE = 64 * 1024
 _MAX_FIELD = 32 * 1024
+_MAX_HEADERS = 128
+# Room for bursts of new connections (hundreds at once) without SYN retries on the client side.
+_BACKLOG = 1024
+# Time to finish sending the rest of a request after the response to a slow body was sent.
+_LINGER_SECONDS = 2.0
+
+
+class _MalformedRequestFilter(logging.Filter):
+    """aiohttp logs every request its parser refuses as an ERROR with a traceback quoting the
+    offending bytes (which may hold a signature or a token). Hostile input is expected here:
+    one line naming the kind of problem is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            log.info("refused a malformed request (%s, status %s)", type(error).__name__, error.code)
+            return False
+        return True
+
+
+_MALFORMED_FILTER = _MalformedRequestFilter()
 
 
 @dataclass
@@ -49,6 +81,9 @@ class Config:
     trusted_issuer_jwks: Optional[str] = None
     location: str = DEFAULT_LOCATION
     access_log: bool = False
+    # Seconds a connection may stay without a complete request head (idle keep-alive, or a client
+    # sending its headers slowly), and separately the seconds a request body may take to arrive.
+    client_timeout: float = DEFAULT_CLIENT_TIMEOUT_SECONDS
 
 
 class Emulator:
@@ -63,7 +98,7 @@ class Emulator:
             self.store = Store(None)
         else:
             self.folder = os.path.dirname(os.path.abspath(config.data))
-            os.makedirs(self.folder, mode=0o700, exist_ok=True)
+            make_private_dirs(self.folder)
             self.store = Store(config.data)
         persist = config.data is not None
         self.access_key_text = self._access_key(persist)
@@ -90,7 +125,7 @@ class Emulator:
                       clock=self.clock)
         auth = Authenticator(decode_access_key(self.access_key_text), aad_keys, clock=self.clock.now)
         self.pipeline = Pipeline(service, auth, self.faults, admin)
-        self.app = build_app(self.pipeline, self.clock)
+        self.app = build_app(self.pipeline, self.clock, client_timeout=config.client_timeout)
         self.ca_cert: Optional[str] = None
         self._runner: Optional[web.AppRunner] = None
         self._flusher: Optional[asyncio.Task] = None
@@ -104,6 +139,7 @@ class Emulator:
             return self.config.access_key
         path = self._path("access-key")
         if persist and os.path.exists(path):
+            restrict_to_owner(path)
             with open(path, encoding="ascii") as handle:
                 return handle.read().strip()
         key = base64.b64encode(secrets.token_bytes(64)).decode("ascii")
@@ -128,10 +164,20 @@ class Emulator:
             self.ca_cert, cert_path, key_path = ensure_tls_files(self.folder)
             ssl_context = server_context(cert_path, key_path)
             log.info("TLS enabled; trust the CA certificate at %s", self.ca_cert)
+        raise_open_file_limit()
+        server_log = logging.getLogger("aiohttp.server")
+        if _MALFORMED_FILTER not in server_log.filters:
+            server_log.addFilter(_MALFORMED_FILTER)
+        # aiohttp's keep-alive timer runs from the connection's start (and from each response)
+        # until a complete request head arrives, so it doubles as the header-read timeout.
         self._runner = web.AppRunner(self.app, access_log=log if self.config.access_log else None,
-                                     handle_signals=False, max_line_size=_MAX_LINE, max_field_size=_MAX_FIELD)
+                                     handle_signals=False, max_line_size=_MAX_LINE, max_field_size=_MAX_FIELD,
+                                     max_headers=_MAX_HEADERS, keepalive_timeout=self.config.client_timeout,
+                                     auto_decompress=False,
+                                     lingering_time=min(_LINGER_SECONDS, self.config.client_timeout))
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_context)
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_context,
+                           backlog=_BACKLOG)
         await site.start()
         port = self._runner.addresses[0][1]
         self._flusher = asyncio.ensure_future(self._flush_forever())
@@ -165,6 +211,21 @@ class Emulator:
         self.store.close()
         if self._tempdir is not None:
             self._tempdir.cleanup()
+
+
+def raise_open_file_limit() -> None:
+    """Use the hard limit on open files, so many concurrent connections do not exhaust the soft one."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ValueError, OSError):
+        pass
 
 
 def aad_key_untrusted():

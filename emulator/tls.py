@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .keys import load_or_create_key
+from .keys import load_or_create_key, restrict_to_owner
 
 
 def _write_cert(path: str, cert: x509.Certificate) -> None:
@@ -73,6 +73,9 @@ def ensure_tls_files(folder: str) -> Tuple[str, str, str]:
         leaf_key = load_or_create_key(key_path)
         _write_cert(ca_path, ca_cert)
         _write_cert(cert_path, _make_leaf(leaf_key, ca_key, ca_cert))
+    for secret in (key_path, os.path.join(folder, "tls-ca-key.pem")):
+        if os.path.exists(secret):
+            restrict_to_owner(secret)
     return ca_path, cert_path, key_path
 
 

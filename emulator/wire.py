@@ -1,16 +1,20 @@
 """Response building and request-body parsing shared by the service and admin handlers."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from typing import Any, Dict, Optional
 
 from aiohttp import web
 
-from .errors import JSON_CONTENT_TYPE, ApiError, validation
+from .errors import JSON_CONTENT_TYPE, ApiError, shorten, validation
 from .versions import SUPPORTED_VERSIONS_HEADER
 
 MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_CLIENT_TIMEOUT_SECONDS = 30.0
+# Seconds a client may take to send a request body; set per application by the server.
+BODY_TIMEOUT = web.AppKey("body_timeout_seconds", float)
 _REQUEST_ID = "x-ms-client-request-id"
 
 
@@ -40,7 +44,11 @@ def error_response(request: web.Request, error: ApiError) -> web.Response:
     headers = _common_headers(request)
     headers.update(error.headers)
     headers["Content-Type"] = JSON_CONTENT_TYPE
-    return web.Response(status=error.status, body=error.body(), headers=headers)
+    response = web.Response(status=error.status, body=error.body(), headers=headers)
+    if error.status == 408:
+        # The rest of a body that was too slow to arrive is not worth waiting for.
+        response.force_close()
+    return response
 
 
 def raw_response(request: web.Request, status: int, body: bytes, headers: Dict[str, str]) -> web.Response:
@@ -54,10 +62,22 @@ async def read_body(request: web.Request) -> bytes:
     declared = request.content_length
     if declared is not None and declared > MAX_BODY_BYTES:
         raise too_large()
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        # The service takes bodies as sent (the HMAC hash covers those bytes); the server does not
+        # decompress them either (auto_decompress is off), so say so instead of failing to parse.
+        raise ApiError(415, "UnsupportedMediaType",
+                       f"Content-Encoding '{shorten(encoding, 32)}' is not supported; send the body uncompressed.",
+                       target="Content-Encoding")
+    timeout = request.config_dict.get(BODY_TIMEOUT, DEFAULT_CLIENT_TIMEOUT_SECONDS)
     try:
-        return await request.read()
+        # Bounded, so a client trickling its body (slowloris) cannot hold a handler forever.
+        return await asyncio.wait_for(request.read(), timeout)
     except web.HTTPRequestEntityTooLarge as exc:
         raise too_large() from exc
+    except asyncio.TimeoutError as exc:
+        raise ApiError(408, "RequestTimeout",
+                       f"The request body did not arrive within {timeout:g} seconds.") from exc
 
 
 def too_large() -> ApiError:

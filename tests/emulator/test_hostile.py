@@ -128,3 +128,18 @@ def test_bad_fault_definitions(emulator):
                    {"headers": {"a": "b\r\nc: d"}, "status": 503}, {"bogus": 1}, {}):
         with pytest.raises(EmulatorError, match="400"):
             emulator.inject_fault(**fields)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd", "x-unknown"])
+def test_compressed_bodies_are_refused_not_crashed(client, encoding):
+    """Found by the fuzzer: a body that is not what its Content-Encoding says once gave a 500."""
+    reply = client.create(V, b"{}", headers={"Content-Encoding": encoding})
+    assert_4xx(reply, 415)
+    assert reply.error["target"] == "Content-Encoding"
+
+
+@pytest.mark.parametrize("path", [f"/identities/%0A?api-version={V}", "/%0A", "/%0D%0A/x",
+                                  f"/identities/a%0Ab/:issueAccessToken?api-version={V}"])
+def test_encoded_newlines_in_paths_get_json_errors(client, path):
+    """Found by the fuzzer: a decoded newline once missed the catch-all route (plain-text 404)."""
+    assert_4xx(client.send("POST", path, {"scopes": ["chat"]}))

@@ -131,7 +131,8 @@ def test_bad_cli_arguments_fail_fast():
     import subprocess
     import sys
 
-    for args in (["--access-key", "not base64!"], ["--resource-id", "nope"], ["--token-ttl-minutes", "10"]):
+    for args in (["--access-key", "not base64!"], ["--resource-id", "nope"], ["--token-ttl-minutes", "10"],
+                 ["--client-timeout", "0"], ["--client-timeout", "soon"]):
         result = subprocess.run([sys.executable, "-m", "acs_identity_emulator", *args],
                                 check=False, capture_output=True, timeout=30)
         assert result.returncode == 2 and result.stdout == b""
