@@ -27,8 +27,6 @@ from .._client_base import (
     user_raw_id,
 )
 from .._connection_string import parse_connection_string
-from .._generated import models as _wire
-from .._generated.aio import CommunicationIdentityClient as _GeneratedClient
 from .._identifiers import CommunicationUserIdentifier
 from .._models import AccessToken, CommunicationUserDetails
 from .._policies import AsyncRetryPolicy
@@ -60,6 +58,12 @@ class CommunicationIdentityClient:
         **kwargs: Any,
     ) -> None:
         self._settings = ClientSettings(endpoint, credential, api_version)
+        # The generated layer (and msrest, and requests under it) loads with the first client, not with the
+        # package: a process pays for it only when it talks to the service.
+        from .._generated import models
+        from .._generated.aio import CommunicationIdentityClient as _GeneratedClient
+
+        self._wire = models
         self._client = _GeneratedClient(
             self._settings.endpoint,
             **generated_client_kwargs(self._settings, credential, AsyncBearerTokenCredentialPolicy, AsyncRetryPolicy,
@@ -89,7 +93,7 @@ class CommunicationIdentityClient:
             the same custom id again returns the same identity.
         """
         fields = create_request_fields(self._settings.api_version, None, None, custom_id)
-        body = _wire.CommunicationIdentityCreateRequest(**fields) if fields else None
+        body = self._wire.CommunicationIdentityCreateRequest(**fields) if fields else None
         result = await self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
         return CommunicationUserIdentifier(result.identity.id)
 
@@ -108,8 +112,8 @@ class CommunicationIdentityClient:
         :return: ``(user, token)``; ``token.expires_on`` is a timezone-aware UTC datetime.
         """
         fields = create_request_fields(self._settings.api_version, scopes, token_expires_in, custom_id)
-        result = await self._ops.create(body=_wire.CommunicationIdentityCreateRequest(**fields), api_version=self._api,
-                                  **create_options(self._settings, kwargs))
+        body = self._wire.CommunicationIdentityCreateRequest(**fields)
+        result = await self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
         return to_user_and_token(result)
 
     @distributed_trace_async
@@ -127,8 +131,8 @@ class CommunicationIdentityClient:
         """
         raw_id = user_raw_id(user)
         fields = issue_request_fields(self._settings.api_version, scopes, token_expires_in)
-        result = await self._ops.issue_access_token(raw_id, _wire.CommunicationIdentityAccessTokenRequest(**fields),
-                                              api_version=self._api, **call_options(kwargs))
+        body = self._wire.CommunicationIdentityAccessTokenRequest(**fields)
+        result = await self._ops.issue_access_token(raw_id, body, api_version=self._api, **call_options(kwargs))
         return to_access_token(result)
 
     issue_token = get_token
@@ -160,7 +164,7 @@ class CommunicationIdentityClient:
         """
         require_feature(self._settings.api_version, "teams_user_exchange")
         check_teams_arguments(aad_token, client_id, user_object_id)
-        body = _wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
+        body = self._wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
         result = await self._ops.exchange_teams_user_access_token(body, api_version=self._api, **call_options(kwargs))
         return to_access_token(result)
 
