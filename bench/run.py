@@ -1,10 +1,11 @@
 """``make bench``: our client, the official package and a raw baseline against one emulator, side by side.
 
 Starts the emulator (in memory; HTTPS with its own CA, trusted through the environment) once, then
-runs every measurement in a fresh process: ours with
-this interpreter, the official package with ``.bench/official-venv`` (installed on first use) and
-the raw baseline (``raw.py``) with this interpreter. Ours and the official package alternate run by
-run; ratios are taken run by run and their median reported. Writes ``bench/results.json``.
+runs every measurement in a fresh process: ours from ``.bench/ours-venv`` (the checkout, installed
+as a user installs it: see ``ours.py``), the official package from ``.bench/official-venv``
+(installed on first use) and the raw baseline (``raw.py``) with this interpreter. Ours and the
+official package alternate run by run; ratios are taken run by run and their median reported.
+Writes ``bench/results.json``.
 
     .venv/bin/python bench/run.py [--no-official] [--runs 3] [--calls 2000] [--output PATH]
 """
@@ -26,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import official  # noqa: E402
+import ours  # noqa: E402
 import report  # noqa: E402
 from raw import API_VERSION, Signer  # noqa: E402
 
@@ -46,6 +48,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=50, help="async calls in flight")
     p.add_argument("--cold-runs", type=int, default=5, help="fresh processes for cold start and import time")
     p.add_argument("--loadgen-seconds", type=float, default=3.0, help="length of each emulator load run")
+    p.add_argument("--editable", action="store_true",
+                   help="measure ours from this interpreter (editable install) instead of .bench/ours-venv")
     p.add_argument("--output", default=os.path.join(HERE, "results.json"))
     return p.parse_args(argv)
 
@@ -166,10 +170,11 @@ def create_user(connection_string: str, ca_cert: str) -> str:
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
     started = time.perf_counter()
-    pythons = {"ours": sys.executable}
+    pythons = {"ours": sys.executable if args.editable else ours.ensure()}
     meta: Dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
                             "official_package": None, "api_version": API_VERSION, "runs": args.runs,
-                            "cold_runs": args.cold_runs, "scheme": "https"}
+                            "cold_runs": args.cold_runs, "scheme": "https",
+                            "ours_install": "editable (.venv)" if args.editable else "regular (.bench/ours-venv)"}
     if not args.no_official:
         pythons["official"], meta["official_package"] = official.ensure()
     results: Dict[str, Any] = {}

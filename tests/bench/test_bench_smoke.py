@@ -14,7 +14,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN = os.path.join(ROOT, "bench", "run.py")
-TINY = ["--no-official", "--runs", "1", "--calls", "20", "--async-calls", "20", "--warmup", "5",
+TINY = ["--no-official", "--editable", "--runs", "1", "--calls", "20", "--async-calls", "20", "--warmup", "5",
         "--concurrency", "5", "--cold-runs", "1", "--loadgen-seconds", "0.5"]
 
 
