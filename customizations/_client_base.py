@@ -16,7 +16,7 @@ from ._hmac import HMACCredentialPolicy, SignedRequestAuthenticationError
 from ._identifiers import CommunicationUserIdentifier, identifier_to_raw_id
 from ._models import AccessToken, CommunicationUserDetails
 from ._policies import CREATE_ONCE, RedactingNetworkTraceLoggingPolicy
-from ._scopes import ScopeLike, expires_in_minutes, wire_scopes
+from ._scopes import expires_in_minutes, wire_scopes
 from ._version import VERSION
 
 #: Azure AD scope for Communication Services (the double slash is part of the resource id).
@@ -129,13 +129,6 @@ def check_custom_id(custom_id: object) -> str:
     return custom_id
 
 
-def check_teams_arguments(aad_token: object, client_id: object, user_object_id: object) -> None:
-    """Cheap local checks of a Teams user's Azure AD token before exchanging it (nothing is verified)."""
-    from ._teams_token import check_teams_user_token
-
-    check_teams_user_token(aad_token, client_id, user_object_id)
-
-
 def utc(value: datetime) -> datetime:
     if value.tzinfo is None:  # the service always sends an offset; be safe with odd proxies
         return value.replace(tzinfo=timezone.utc)
@@ -158,5 +151,3 @@ def to_user_details(identity: Any) -> CommunicationUserDetails:
     return CommunicationUserDetails(identity.id, getattr(identity, "custom_id", None),
                                     utc(issued) if issued is not None else None)
 
-
-__all__ = ["AAD_SCOPE", "ClientSettings", "ScopeLike"]

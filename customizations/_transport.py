@@ -1,4 +1,6 @@
-"""The default sync transport: azure-core's ``RequestsTransport`` with the environment read once per origin.
+"""A requests-based sync transport: azure-core's ``RequestsTransport`` with the environment read once per origin.
+
+Not the default any more (see ``_http_client_transport``); kept for callers who want requests.
 
 With ``trust_env`` on, requests re-reads the whole environment on every request (``getproxies()``
 twice, ``no_proxy`` matching, ``REQUESTS_CA_BUNDLE``, a ``~/.netrc`` lookup): in the profile of a
@@ -60,7 +62,14 @@ class EnvOnceRequestsTransport(RequestsTransport):
 
 
 def with_default_transport(kwargs: dict) -> dict:
-    """``kwargs`` plus our transport, unless the caller chose a transport or brought a requests session."""
+    """``kwargs`` plus our default transport, unless the caller chose a transport or brought a requests session.
+
+    The default is :class:`~._http_client_transport.HttpClientTransport` (``http.client``, pooled). To
+    use requests instead, pass ``transport=RequestsTransport()`` (azure-core's) or
+    ``transport=EnvOnceRequestsTransport()``; a ``session=`` gets azure-core's ``RequestsTransport``.
+    """
     if "transport" not in kwargs and "session" not in kwargs:
-        kwargs["transport"] = EnvOnceRequestsTransport(**kwargs)
+        from ._http_client_transport import HttpClientTransport
+
+        kwargs["transport"] = HttpClientTransport(**kwargs)
     return kwargs

@@ -16,7 +16,6 @@ from .._api_versions import ApiVersion, require_feature
 from .._client_base import (
     ClientSettings,
     call_options,
-    check_teams_arguments,
     create_options,
     create_request_fields,
     generated_client_kwargs,
@@ -31,6 +30,7 @@ from .._identifiers import CommunicationUserIdentifier
 from .._models import AccessToken, CommunicationUserDetails
 from .._policies import AsyncRetryPolicy
 from .._scopes import ScopeLike
+from .._teams_token import check_teams_user_token
 
 UserLike = Union[CommunicationUserIdentifier, str]
 
@@ -163,7 +163,7 @@ class CommunicationIdentityClient:
         :param user_object_id: The Teams user's object id; must match the token's ``oid``.
         """
         require_feature(self._settings.api_version, "teams_user_exchange")
-        check_teams_arguments(aad_token, client_id, user_object_id)
+        check_teams_user_token(aad_token, client_id, user_object_id)
         body = self._wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
         result = await self._ops.exchange_teams_user_access_token(body, api_version=self._api, **call_options(kwargs))
         return to_access_token(result)
