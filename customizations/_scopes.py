@@ -9,7 +9,7 @@ from typing import Optional, Union
 
 from azure.core import CaseInsensitiveEnumMeta
 
-from ._api_versions import ApiVersion, require_feature
+from ._api_versions import FEATURE_SINCE, ApiVersion, require_feature
 
 MIN_TOKEN_MINUTES = 60
 MAX_TOKEN_MINUTES = 1440
@@ -58,8 +58,7 @@ def wire_scopes(scopes: Iterable[ScopeLike], api_version: ApiVersion, *, allow_e
             member = CommunicationTokenScope(scope)
         except ValueError:
             raise ValueError(f"unknown scope {scope!r}; known scopes are {_KNOWN}") from None
-        if member in (CommunicationTokenScope.CHAT_JOIN, CommunicationTokenScope.CHAT_JOIN_LIMITED,
-                      CommunicationTokenScope.VOIP_JOIN):
+        if "scope:" + member.value in FEATURE_SINCE:  # scopes newer than 2021-03-07
             require_feature(api_version, "scope:" + member.value)
         if member.value not in result:
             result.append(member.value)
