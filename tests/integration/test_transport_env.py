@@ -1,4 +1,4 @@
-"""The sync client's default transport reads proxy and CA settings from the environment once per origin.
+"""The sync client's default transport (HttpClientTransport) reads proxy and CA settings once per origin.
 
 A real forward proxy on loopback records what passes through it, so "went through the proxy"
 is observed on a socket, not inferred from a mock.
@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from azure.communication.identity import CommunicationIdentityClient
-from azure.communication.identity._transport import EnvOnceRequestsTransport
+from azure.communication.identity._http_client_transport import HttpClientTransport
 
 
 class _RecordingProxy(http.server.ThreadingHTTPServer):
@@ -75,9 +75,9 @@ def _get_token(emulator, **kwargs):
         return client
 
 
-def test_default_transport_is_the_env_once_transport(emulator):
+def test_default_transport_is_the_http_client_transport(emulator):
     client = CommunicationIdentityClient.from_connection_string(emulator.connection_string)
-    assert isinstance(client._client._client._pipeline._transport, EnvOnceRequestsTransport)
+    assert isinstance(client._client._client._pipeline._transport, HttpClientTransport)
 
 
 def test_http_proxy_from_the_environment_is_used(emulator, proxy, clean_proxy_env):
@@ -115,5 +115,6 @@ def test_without_the_ca_bundle_tls_to_the_emulator_fails(tls_emulator, monkeypat
 
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with pytest.raises(ServiceRequestError):
         _get_token(tls_emulator, retry_total=0)
