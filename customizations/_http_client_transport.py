@@ -18,7 +18,6 @@ import select
 import socket
 import ssl
 import threading
-import urllib.request
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import unquote, urlencode, urlsplit
 
@@ -33,6 +32,8 @@ from azure.core.pipeline.transport import HttpResponse as LegacyHttpResponse
 from azure.core.pipeline.transport import HttpTransport
 from azure.core.rest._http_response_impl import HttpResponseImpl
 from azure.core.utils import case_insensitive_dict
+
+from ._env_proxies import environment_proxy, proxy_for
 
 _MAX_ORIGINS = 64  # send_request may reach other hosts; keep the per-origin cache bounded
 _MAX_SSL_CONTEXTS = 16
@@ -383,15 +384,6 @@ def _body_bytes(request: Any, headers: Dict[str, str]) -> Optional[bytes]:
     return b"".join(chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk) for chunk in data)
 
 
-def _proxy_for(proxies: Dict[str, str], scheme: str, host: str) -> Optional[str]:
-    # The same key order requests uses: scheme://host, scheme, all://host, all.
-    for key in (f"{scheme}://{host}", scheme, f"all://{host}", "all"):
-        value = proxies.get(key)
-        if value:
-            return value
-    return None
-
-
 def _parse_proxy(proxy_url: str) -> Tuple[str, int, Optional[str]]:
     """(host, port, Proxy-Authorization value or None) of an http:// proxy URL."""
     if "://" not in proxy_url:
@@ -453,8 +445,7 @@ class HttpClientTransport(HttpTransport):
         origin = (scheme, netloc)
         found = self._env_by_origin.get(origin)
         if found is None:
-            env_proxies = urllib.request.getproxies()
-            proxy = None if urllib.request.proxy_bypass(host) else _proxy_for(env_proxies, scheme, host)
+            proxy = environment_proxy(scheme, host)
             ca_bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
                          or os.environ.get("SSL_CERT_FILE") or None)
             found = (proxy, ca_bundle)
@@ -492,7 +483,7 @@ class HttpClientTransport(HttpTransport):
         if self._use_env_settings:
             env_proxy, env_ca = self._env_for(scheme, host, netloc)
         merged = {**self._proxies, **proxies} if proxies else self._proxies
-        proxy_url = _proxy_for(merged, scheme, host) if merged else None
+        proxy_url = proxy_for(merged, scheme, host) if merged else None
         proxy_url = proxy_url or env_proxy
         if verify is True and env_ca:
             verify = env_ca

@@ -62,12 +62,15 @@ class CommunicationIdentityClient:
         # package: a process pays for it only when it talks to the service.
         from .._generated import models
         from .._generated.aio import CommunicationIdentityClient as _GeneratedClient
+        from ._transport_async import with_default_async_transport
 
         self._wire = models
         self._client = _GeneratedClient(
             self._settings.endpoint,
-            **generated_client_kwargs(self._settings, credential, AsyncBearerTokenCredentialPolicy, AsyncRetryPolicy,
-                                      kwargs),
+            **with_default_async_transport(
+                generated_client_kwargs(self._settings, credential, AsyncBearerTokenCredentialPolicy,
+                                        AsyncRetryPolicy, kwargs)
+            ),
         )
         self._ops = self._client.communication_identity
         self._api = self._settings.api_version.value

@@ -1,4 +1,4 @@
-"""The sync client's default transport (HttpClientTransport) reads proxy and CA settings once per origin.
+"""The clients' default transports read proxy and CA settings from the environment once per origin.
 
 A real forward proxy on loopback records what passes through it, so "went through the proxy"
 is observed on a socket, not inferred from a mock.
@@ -118,3 +118,56 @@ def test_without_the_ca_bundle_tls_to_the_emulator_fails(tls_emulator, monkeypat
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with pytest.raises(ServiceRequestError):
         _get_token(tls_emulator, retry_total=0)
+
+
+# The async client's default transport: the same environment rules, looked up once per origin on the loop's
+# thread instead of by aiohttp in a worker thread on every request.
+
+async def _async_get_token(emulator, **kwargs):
+    from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
+
+    async with AsyncClient.from_connection_string(emulator.connection_string, **kwargs) as client:
+        user = await client.create_user()
+        assert (await client.get_token(user, ["chat"])).token
+        assert (await client.get_token(user, ["voip"])).token
+        return client
+
+
+@pytest.mark.asyncio
+async def test_async_default_transport_and_proxy_from_the_environment(emulator, proxy, clean_proxy_env):
+    from azure.communication.identity.aio._transport_async import EnvOnceAioHttpTransport
+
+    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+    client = await _async_get_token(emulator)
+    transport = client._client._client._pipeline._transport
+    assert isinstance(transport, EnvOnceAioHttpTransport)
+    assert len(proxy.seen) == 3 and all(path.startswith(emulator.endpoint) for path in proxy.seen)
+    assert list(transport._proxy_by_origin.values()) == [proxy.url]  # asked once, for the one origin
+
+
+@pytest.mark.asyncio
+async def test_async_no_proxy_and_use_env_settings_false(emulator, proxy, clean_proxy_env):
+    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+    clean_proxy_env.setenv("NO_PROXY", "127.0.0.1")
+    await _async_get_token(emulator)
+    clean_proxy_env.delenv("NO_PROXY")
+    await _async_get_token(emulator, use_env_settings=False)
+    assert proxy.seen == []
+
+
+@pytest.mark.asyncio
+async def test_async_explicit_proxies_keyword_wins(emulator, proxy, clean_proxy_env):
+    clean_proxy_env.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    await _async_get_token(emulator, proxies={"http": proxy.url})
+    assert len(proxy.seen) == 3
+
+
+@pytest.mark.asyncio
+async def test_async_closed_client_refuses_reuse(emulator):
+    from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
+
+    client = AsyncClient.from_connection_string(emulator.connection_string)
+    await client.create_user()
+    await client.close()
+    with pytest.raises(ValueError, match="already been closed"):
+        await client.create_user()
