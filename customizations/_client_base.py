@@ -5,6 +5,7 @@ Everything here runs before a request is built or after a response is parsed; no
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
@@ -29,7 +30,7 @@ class ClientSettings:
 
     __slots__ = ("api_version", "create_once", "endpoint", "is_key_credential")
 
-    def __init__(self, endpoint: object, credential: object, api_version: object) -> None:
+    def __init__(self, endpoint: object, credential: object, api_version: object, *, asynchronous: bool) -> None:
         self.create_once = False
         self.endpoint = normalize_endpoint(endpoint)
         self.api_version = parse_api_version(DEFAULT_API_VERSION if api_version is None else api_version)
@@ -37,6 +38,11 @@ class ClientSettings:
             self.is_key_credential = True
         elif credential is not None and callable(getattr(credential, "get_token", None)):
             self.is_key_credential = False
+            if not asynchronous and inspect.iscoroutinefunction(credential.get_token):
+                raise TypeError(
+                    f"{type(credential).__name__} is an async credential; use it with "
+                    "azure.communication.identity.aio.CommunicationIdentityClient, or pass a sync TokenCredential"
+                )
         else:
             raise TypeError(
                 "credential must be an azure.core.credentials.AzureKeyCredential (the resource's access key) "
@@ -94,16 +100,14 @@ def user_raw_id(user: object) -> str:
     return raw_id
 
 
-def create_request_fields(api_version: ApiVersion, scopes: Optional[Any], token_expires_in: Optional[timedelta],
-                          custom_id: Optional[str]) -> dict:
+def create_request_fields(api_version: ApiVersion, custom_id: Optional[str], *, with_token: bool = False,
+                          scopes: Any = None, token_expires_in: Optional[timedelta] = None) -> dict:
     fields: dict = {}
-    if scopes is not None:
+    if with_token:
         fields["create_token_with_scopes"] = wire_scopes(scopes, api_version)
-    minutes = expires_in_minutes(token_expires_in, api_version)
-    if minutes is not None:
-        if scopes is None:
-            raise ValueError("token_expires_in applies to the token; it needs scopes (create_user_and_token)")
-        fields["expires_in_minutes"] = minutes
+        minutes = expires_in_minutes(token_expires_in, api_version)
+        if minutes is not None:
+            fields["expires_in_minutes"] = minutes
     if custom_id is not None:
         require_feature(api_version, "custom_id")
         fields["custom_id"] = check_custom_id(custom_id)

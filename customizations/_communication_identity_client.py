@@ -56,12 +56,12 @@ class CommunicationIdentityClient:
         api_version: Union[ApiVersion, str, None] = None,
         **kwargs: Any,
     ) -> None:
-        self._settings = ClientSettings(endpoint, credential, api_version)
+        self._settings = ClientSettings(endpoint, credential, api_version, asynchronous=False)
         # The generated layer (and msrest, and requests under it) loads with the first client, not with the
         # package: a process pays for it only when it talks to the service.
         from ._generated import CommunicationIdentityClient as _GeneratedClient
         from ._generated import models
-        from ._transport import with_default_transport
+        from ._http_client_transport import with_default_transport
 
         self._wire = models
         self._client = _GeneratedClient(
@@ -93,7 +93,7 @@ class CommunicationIdentityClient:
         :keyword str custom_id: Your own id for the user (api-version 2025-03-02-preview); creating with
             the same custom id again returns the same identity.
         """
-        fields = create_request_fields(self._settings.api_version, None, None, custom_id)
+        fields = create_request_fields(self._settings.api_version, custom_id)
         body = self._wire.CommunicationIdentityCreateRequest(**fields) if fields else None
         result = self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
         return CommunicationUserIdentifier(result.identity.id)
@@ -112,7 +112,8 @@ class CommunicationIdentityClient:
         :keyword token_expires_in: Token lifetime, whole minutes from 1 to 24 hours (api-version 2022-10-01+).
         :return: ``(user, token)``; ``token.expires_on`` is a timezone-aware UTC datetime.
         """
-        fields = create_request_fields(self._settings.api_version, scopes, token_expires_in, custom_id)
+        fields = create_request_fields(self._settings.api_version, custom_id, with_token=True, scopes=scopes,
+                                       token_expires_in=token_expires_in)
         body = self._wire.CommunicationIdentityCreateRequest(**fields)
         result = self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
         return to_user_and_token(result)

@@ -57,18 +57,23 @@ def normalize_endpoint(endpoint: object) -> str:
         raise TypeError(f"endpoint must be a str such as 'https://<resource>.communication.azure.com', "
                         f"not {type(endpoint).__name__}")
     text = endpoint.strip()
+    # The text is never echoed: a connection string passed as the endpoint would carry the access key.
+    if "accesskey=" in text.lower():
+        raise ValueError("endpoint looks like a connection string; pass it to from_connection_string() instead")
     try:
         parts = urlsplit(text)
         port = parts.port  # raises ValueError for a port that is not a number
-    except ValueError as exc:
-        raise ValueError(f"endpoint {text!r} is not a valid URL: {exc}") from None
+    except ValueError:
+        raise ValueError("endpoint is not a valid URL (check the host and port); expected an URL such as "
+                         "'https://<resource>.communication.azure.com'") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"endpoint {text!r} must be an absolute http(s) URL such as "
+        raise ValueError("endpoint must be an absolute http(s) URL such as "
                          "'https://<resource>.communication.azure.com'")
     if parts.username or parts.password:
         raise ValueError("endpoint must not carry credentials; pass the access key as the credential")
     if parts.query or parts.fragment or parts.path.strip("/"):
-        raise ValueError(f"endpoint {text!r} must be the resource's base URL, without path, query or fragment")
+        raise ValueError(f"endpoint must be the resource's base URL ({parts.scheme}://{parts.hostname}), "
+                         "without path, query or fragment")
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     netloc = host if port is None else f"{host}:{port}"
     return f"{parts.scheme.lower()}://{netloc}"

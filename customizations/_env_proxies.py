@@ -23,3 +23,15 @@ def environment_proxy(scheme: str, host: str) -> Optional[str]:
     if urllib.request.proxy_bypass(host):
         return None
     return proxy_for(urllib.request.getproxies(), scheme, host)
+
+
+class PerOrigin(dict):
+    """Answers kept per origin ``(scheme, netloc)``; bounded, since send_request may reach other hosts."""
+
+    limit = 64
+
+    def remember(self, origin: tuple, value: object) -> object:
+        if len(self) >= self.limit:
+            self.clear()  # rare; dropping everything keeps it simple and thread-safe enough (a recompute)
+        self[origin] = value
+        return value

@@ -161,8 +161,8 @@ class SignedRequestAuthenticationError(ClientAuthenticationError):
             direction = "ahead of" if skew > 0 else "behind"
             self.message = (
                 f"{self.message}\nThis request was signed with a date {abs(skew):.0f} seconds {direction} the "
-                "service's clock. Fix this machine's clock, or create the client with correct_clock_skew=True to "
-                "sign with the service's time (taken from its Date header)."
+                "service's clock. Fix this machine's clock; a client created with correct_clock_skew=True signs "
+                "its next requests with the service's time (taken from its Date header)."
             )
             self.args = (self.message,)
 
@@ -204,10 +204,6 @@ class HMACCredentialPolicy(SansIOHTTPPolicy):
     def __repr__(self) -> str:
         return "HMACCredentialPolicy(key=<redacted>)"
 
-    @property
-    def clock(self) -> _RfcDateClock:
-        return self._clock
-
     def _current_key(self) -> bytes:
         # AzureKeyCredential.update() rotates the key in place; decode only when it changed.
         text = self._credential.key
@@ -236,7 +232,10 @@ class HMACCredentialPolicy(SansIOHTTPPolicy):
         if served is None:
             return
         offset = served - time.time()
-        if abs(offset) > CLOCK_SKEW_NOTE_SECONDS:
+        if abs(offset) <= CLOCK_SKEW_NOTE_SECONDS:
+            # The clocks agree (again, after NTP fixed one of them): a correction would now be the error.
+            self._clock.skew_seconds = 0.0
+        else:
             self._clock.skew_seconds = offset
             _LOGGER.warning("The service's clock is %.0f seconds %s this machine's; signing with the service's time "
                             "from now on (correct_clock_skew=True).", abs(offset),

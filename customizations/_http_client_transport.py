@@ -33,9 +33,8 @@ from azure.core.pipeline.transport import HttpTransport
 from azure.core.rest._http_response_impl import HttpResponseImpl
 from azure.core.utils import case_insensitive_dict
 
-from ._env_proxies import environment_proxy, proxy_for
+from ._env_proxies import PerOrigin, environment_proxy, proxy_for
 
-_MAX_ORIGINS = 64  # send_request may reach other hosts; keep the per-origin cache bounded
 _MAX_SSL_CONTEXTS = 16
 _DEFAULT_POOL_SIZE = 10  # idle connections kept per (origin, proxy, TLS settings), as urllib3's default
 # Methods a server must treat as safe to repeat: only these are resent after a reused connection
@@ -43,6 +42,7 @@ _DEFAULT_POOL_SIZE = 10  # idle connections kept per (origin, proxy, TLS setting
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _STALE_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
 
+_UNSENDABLE = re.compile(r"[\x00-\x20\x7f]").search
 _Target = Tuple[str, str, int, str, str]  # scheme, host (no brackets), port, Host header, origin-form path
 
 
@@ -61,6 +61,10 @@ def _split_url(url: str) -> _Target:
     path = path.partition("#")[0]
     if not path.startswith("/"):
         path = "/" + path
+    if _UNSENDABLE(path):
+        # A caller's mistake (send_request with a raw space, say), not a network failure: say so before connecting.
+        raise ValueError("the request URL's path or query contains spaces or control characters; "
+                         "percent-encode them")
     netloc = netloc.rpartition("@")[2]  # userinfo is never sent in the Host header
     host, port = netloc, 443 if scheme == "https" else 80
     if not netloc.endswith("]") and ":" in netloc:
@@ -228,13 +232,15 @@ class _Pool:
         self._lock = threading.Lock()
         self.generation = 0  # bumped by close(): connections out at that moment are not taken back
 
-    def get(self, key: tuple) -> Optional[http.client.HTTPConnection]:
+    def get(self, key: tuple) -> Tuple[Optional[http.client.HTTPConnection], int]:
+        """An idle connection for ``key`` (or None) and the generation it belongs to, read together."""
         while True:
             with self._lock:
                 idle = self._idle.get(key)
                 conn = idle.pop() if idle else None
+                generation = self.generation
             if conn is None or not _is_dropped(conn.sock):
-                return conn
+                return conn, generation
             conn.close()
 
     def put(self, key: tuple, conn: http.client.HTTPConnection, generation: int) -> None:
@@ -392,11 +398,19 @@ def _parse_proxy(proxy_url: str) -> Tuple[str, int, Optional[str]]:
     if parts.scheme != "http":
         raise ValueError(f"HttpClientTransport supports http:// proxies only, not {parts.scheme}://; "
                          "use transport=azure.core.pipeline.transport.RequestsTransport()")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        # urllib's message would quote the text after the last ':', which can be part of the password.
+        raise ValueError("the proxy URL is malformed; percent-encode special characters in its user and "
+                         "password") from None
+    if not host:
+        raise ValueError("the proxy URL has no host")
     auth = None
     if parts.username is not None:
         userpass = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         auth = "Basic " + base64.b64encode(userpass.encode("utf-8")).decode("ascii")
-    return parts.hostname or "", parts.port or 80, auth
+    return host, port or 80, auth
 
 
 class HttpClientTransport(HttpTransport):
@@ -422,7 +436,7 @@ class HttpClientTransport(HttpTransport):
         self._use_env_settings = kwargs.get("use_env_settings", True)
         self._proxies: Dict[str, str] = dict(kwargs.get("proxies") or {})
         self._pool = _Pool(int(kwargs.get("pool_maxsize", _DEFAULT_POOL_SIZE)))
-        self._env_by_origin: Dict[Tuple[str, str], Tuple[Optional[str], Optional[str]]] = {}
+        self._env_by_origin = PerOrigin()  # origin -> (proxy URL, CA bundle) from the environment
         self._ssl_contexts: Dict[Tuple[Any, Any], ssl.SSLContext] = {}
         self._lock = threading.Lock()
 
@@ -442,17 +456,11 @@ class HttpClientTransport(HttpTransport):
     # -- settings ---------------------------------------------------------------------------------
     def _env_for(self, scheme: str, host: str, netloc: str) -> Tuple[Optional[str], Optional[str]]:
         """(proxy URL from the environment or None, CA bundle from the environment or None) for an origin."""
-        origin = (scheme, netloc)
-        found = self._env_by_origin.get(origin)
+        found = self._env_by_origin.get((scheme, netloc))
         if found is None:
-            proxy = environment_proxy(scheme, host)
             ca_bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
                          or os.environ.get("SSL_CERT_FILE") or None)
-            found = (proxy, ca_bundle)
-            with self._lock:
-                if len(self._env_by_origin) >= _MAX_ORIGINS:
-                    self._env_by_origin.clear()
-                self._env_by_origin[origin] = found
+            found = self._env_by_origin.remember((scheme, netloc), (environment_proxy(scheme, host), ca_bundle))
         return found
 
     def _ssl_context(self, verify: Any, cert: Any) -> ssl.SSLContext:
@@ -476,6 +484,8 @@ class HttpClientTransport(HttpTransport):
             read_timeout = kwargs.pop("read_timeout", config.read_timeout)
         verify = kwargs.pop("connection_verify", config.verify)
         cert = kwargs.pop("connection_cert", config.cert)
+        if isinstance(cert, list):
+            cert = tuple(cert)  # it keys the pool and the TLS context cache
         stream = kwargs.get("stream", False)
 
         scheme, host, port, netloc, path = _split_url(request.url)
@@ -502,7 +512,7 @@ class HttpClientTransport(HttpTransport):
         lines = _head_lines(method, netloc, headers, body)
 
         for attempt in (1, 2):
-            conn, generation = self._pool.get(key), self._pool.generation
+            conn, generation = self._pool.get(key)
             reused = conn is not None
             if conn is None:
                 conn = self._connect(scheme, host, port, proxy=proxy, tls=tls, timeout=connect_timeout)
@@ -631,3 +641,14 @@ def _make_ssl_context(verify: Any, cert: Any) -> ssl.SSLContext:
             context.load_cert_chain(cert)
     context.set_alpn_protocols(["http/1.1"])
     return context
+
+
+def with_default_transport(kwargs: dict) -> dict:
+    """``kwargs`` plus :class:`HttpClientTransport`, unless the caller chose a transport or brought a session.
+
+    To use requests instead, pass ``transport=azure.core.pipeline.transport.RequestsTransport()``; a
+    ``session=`` (a requests session) gets azure-core's ``RequestsTransport`` too.
+    """
+    if "transport" not in kwargs and "session" not in kwargs:
+        kwargs["transport"] = HttpClientTransport(**kwargs)
+    return kwargs

@@ -23,8 +23,9 @@ whatever class built them, because the raw id is what the service compares.
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any, Callable, Dict, Mapping, Optional, Protocol, Union, runtime_checkable
+
+from ._enums import CaseInsensitiveStrEnum
 
 __all__ = [
     "CommunicationCloudEnvironment",
@@ -41,24 +42,7 @@ __all__ = [
 ]
 
 
-class _CaseInsensitiveStrEnum(str, Enum):
-    """A str enum whose lookup by value ignores case and whose ``str()`` is its value."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Optional[_CaseInsensitiveStrEnum]:
-        if isinstance(value, str):
-            folded = value.casefold()
-            for member in cls:
-                if member.value.casefold() == folded or member.name.casefold() == folded:
-                    return member
-        return None
-
-    def __str__(self) -> str:
-        # str-mixin enums print differently across Python versions; pin it to the wire value.
-        return str(self.value)
-
-
-class CommunicationIdentifierKind(_CaseInsensitiveStrEnum):
+class CommunicationIdentifierKind(CaseInsensitiveStrEnum):
     """What sort of identity an identifier names."""
 
     UNKNOWN = "unknown"
@@ -69,7 +53,7 @@ class CommunicationIdentifierKind(_CaseInsensitiveStrEnum):
     TEAMS_EXTENSION_USER = "teams_extension_user"
 
 
-class CommunicationCloudEnvironment(_CaseInsensitiveStrEnum):
+class CommunicationCloudEnvironment(CaseInsensitiveStrEnum):
     """The Microsoft cloud a Teams identity lives in."""
 
     PUBLIC = "PUBLIC"
@@ -396,10 +380,6 @@ class UnknownIdentifier(_Identifier):
 
     def __init__(self, identifier: str) -> None:
         self._freeze(_raw_id=_require_text(identifier, "identifier", "8:acs:..."))
-
-    @property
-    def properties(self) -> Dict[str, Any]:
-        return {}
 
 
 # ---------------------------------------------------------------------------------------------

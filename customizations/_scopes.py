@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from enum import Enum
 from typing import Optional, Union
 
 from azure.core import CaseInsensitiveEnumMeta
 
 from ._api_versions import FEATURE_SINCE, ApiVersion, require_feature
+from ._enums import CaseInsensitiveStrEnum
 
 MIN_TOKEN_MINUTES = 60
 MAX_TOKEN_MINUTES = 1440
 
 
-class CommunicationTokenScope(str, Enum, metaclass=CaseInsensitiveEnumMeta):
+class CommunicationTokenScope(CaseInsensitiveStrEnum, metaclass=CaseInsensitiveEnumMeta):
     """What an access token lets its holder do. Strings are accepted too, in any case."""
 
     CHAT = "chat"
@@ -24,24 +24,12 @@ class CommunicationTokenScope(str, Enum, metaclass=CaseInsensitiveEnumMeta):
     CHAT_JOIN_LIMITED = "chat.join.limited"
     VOIP_JOIN = "voip.join"
 
-    def __str__(self) -> str:
-        return self.value
-
-    @classmethod
-    def _missing_(cls, value: object) -> Optional[CommunicationTokenScope]:
-        if isinstance(value, str):
-            wanted = value.strip().lower()
-            for member in cls:
-                if member.value == wanted:
-                    return member
-        return None
-
 
 ScopeLike = Union[CommunicationTokenScope, str]
 _KNOWN = ", ".join(repr(s.value) for s in CommunicationTokenScope)
 
 
-def wire_scopes(scopes: Iterable[ScopeLike], api_version: ApiVersion, *, allow_empty: bool = False) -> list[str]:
+def wire_scopes(scopes: Iterable[ScopeLike], api_version: ApiVersion) -> list[str]:
     """Validate ``scopes`` for ``api_version`` and return their wire values, in order, without repeats."""
     if isinstance(scopes, str):
         raise TypeError(f"scopes must be a list such as [{scopes!r}], not a single str")
@@ -62,7 +50,7 @@ def wire_scopes(scopes: Iterable[ScopeLike], api_version: ApiVersion, *, allow_e
             require_feature(api_version, "scope:" + member.value)
         if member.value not in result:
             result.append(member.value)
-    if not result and not allow_empty:
+    if not result:
         raise ValueError(f"at least one scope is needed, for example ['chat']; known scopes are {_KNOWN}")
     return result
 

@@ -69,7 +69,7 @@ def decode_access_token(token: str) -> AccessTokenClaims:
     :raises ValueError: ``token`` is not a well-formed JWT with a numeric ``exp`` claim. The
         message describes the problem and never contains the token.
     """
-    claims = _decode_payload(token)
+    claims = decode_jwt_claims(token)
     skype_id = claims.get("skypeid")
     return AccessTokenClaims(
         expires_on=_expiry_from_claims(claims),
@@ -84,7 +84,7 @@ def decode_access_token(token: str) -> AccessTokenClaims:
 
 def expiry_of(token: str) -> datetime:
     """The token's ``exp`` claim as an aware UTC datetime (same errors as :func:`decode_access_token`)."""
-    return _expiry_from_claims(_decode_payload(token))
+    return _expiry_from_claims(decode_jwt_claims(token))
 
 
 def decode_jwt_claims(token: str, what: str = "access token") -> dict:
@@ -121,8 +121,6 @@ def _json_object(segment: str, name: str, what: str) -> dict:
         raise ValueError(f"{what} is not a JWT: its {name} is JSON but not an object")
     return value
 
-
-_decode_payload = decode_jwt_claims
 
 
 def _expiry_from_claims(claims: Mapping[str, Any]) -> datetime:

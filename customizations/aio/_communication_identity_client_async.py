@@ -41,7 +41,7 @@ class CommunicationIdentityClient:
     :param str endpoint: The resource's endpoint, e.g. ``https://<resource>.communication.azure.com``.
         ``http://`` endpoints (the local emulator) are used as given.
     :param credential: An :class:`~azure.core.credentials.AzureKeyCredential` holding the access key
-        (requests are signed with HMAC-SHA256) or a :class:`~azure.core.credentials.TokenCredential`
+        (requests are signed with HMAC-SHA256) or a :class:`~azure.core.credentials_async.AsyncTokenCredential`
         (Azure AD bearer tokens for ``https://communication.azure.com//.default``).
     :keyword api_version: The Identity API version to speak; an :class:`ApiVersion` or its string.
         Defaults to the newest stable version.
@@ -57,7 +57,7 @@ class CommunicationIdentityClient:
         api_version: Union[ApiVersion, str, None] = None,
         **kwargs: Any,
     ) -> None:
-        self._settings = ClientSettings(endpoint, credential, api_version)
+        self._settings = ClientSettings(endpoint, credential, api_version, asynchronous=True)
         # The generated layer (and msrest, and requests under it) loads with the first client, not with the
         # package: a process pays for it only when it talks to the service.
         from .._generated import models
@@ -95,7 +95,7 @@ class CommunicationIdentityClient:
         :keyword str custom_id: Your own id for the user (api-version 2025-03-02-preview); creating with
             the same custom id again returns the same identity.
         """
-        fields = create_request_fields(self._settings.api_version, None, None, custom_id)
+        fields = create_request_fields(self._settings.api_version, custom_id)
         body = self._wire.CommunicationIdentityCreateRequest(**fields) if fields else None
         result = await self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
         return CommunicationUserIdentifier(result.identity.id)
@@ -114,7 +114,8 @@ class CommunicationIdentityClient:
         :keyword token_expires_in: Token lifetime, whole minutes from 1 to 24 hours (api-version 2022-10-01+).
         :return: ``(user, token)``; ``token.expires_on`` is a timezone-aware UTC datetime.
         """
-        fields = create_request_fields(self._settings.api_version, scopes, token_expires_in, custom_id)
+        fields = create_request_fields(self._settings.api_version, custom_id, with_token=True, scopes=scopes,
+                                       token_expires_in=token_expires_in)
         body = self._wire.CommunicationIdentityCreateRequest(**fields)
         result = await self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
         return to_user_and_token(result)

@@ -10,15 +10,13 @@ every request of this client carries its own Authorization header.
 
 from __future__ import annotations
 
-from typing import Any, Dict, MutableMapping, Optional, Tuple
+from typing import Any, MutableMapping, Optional
 from urllib.parse import urlsplit
 
 import aiohttp
 from azure.core.pipeline.transport import AioHttpTransport
 
-from .._env_proxies import environment_proxy
-
-_MAX_ORIGINS = 64  # send_request may reach other hosts; keep the per-origin cache bounded
+from .._env_proxies import PerOrigin, environment_proxy
 
 
 class EnvOnceAioHttpTransport(AioHttpTransport):
@@ -26,11 +24,12 @@ class EnvOnceAioHttpTransport(AioHttpTransport):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._proxy_by_origin: Dict[Tuple[str, str], Optional[str]] = {}
+        self._proxy_by_origin = PerOrigin()
 
     async def open(self) -> None:
         # Only a session of our own, made the first time: a closed transport still refuses reuse in super().open().
-        if self.session is None and self._session_owner and self._use_env_settings and not self._has_been_opened:
+        opened_before = getattr(self, "_has_been_opened", False)  # azure-core < 1.26 does not track it
+        if self.session is None and self._session_owner and self._use_env_settings and not opened_before:
             self.session = aiohttp.ClientSession(trust_env=False, cookie_jar=aiohttp.DummyCookieJar(),
                                                  auto_decompress=False)
         await super().open()
@@ -38,11 +37,9 @@ class EnvOnceAioHttpTransport(AioHttpTransport):
     def _env_proxy(self, url: str) -> Optional[str]:
         parts = urlsplit(url)
         origin = (parts.scheme, parts.netloc)
-        if origin not in self._proxy_by_origin:
-            if len(self._proxy_by_origin) >= _MAX_ORIGINS:
-                self._proxy_by_origin.clear()
-            self._proxy_by_origin[origin] = environment_proxy(parts.scheme, parts.hostname or "")
-        return self._proxy_by_origin[origin]
+        if origin in self._proxy_by_origin:
+            return self._proxy_by_origin[origin]
+        return self._proxy_by_origin.remember(origin, environment_proxy(parts.scheme, parts.hostname or ""))
 
     async def send(self, request: Any, *, stream: bool = False, proxies: Optional[MutableMapping[str, str]] = None,
                    **config: Any) -> Any:

@@ -134,6 +134,7 @@ def test_wrong_access_key_is_client_authentication_error(emulator):
          ValueError, "whole number of minutes"),
         (lambda c: c.get_token("8:acs:x", ["chat"], token_expires_in=60), TypeError, "timedelta"),
         (lambda c: c.create_user_and_token([]), ValueError, "at least one scope"),
+        (lambda c: c.create_user_and_token(None), TypeError, "scopes must be a list"),
         (lambda c: c.revoke_tokens(".."), ValueError, "not a communication user id"),
         (lambda c: c.get_token(".", ["chat"]), ValueError, "not a communication user id"),
         (lambda c: c.delete_user(42), TypeError, "user must be"),
@@ -144,6 +145,15 @@ def test_client_side_mistakes_fail_before_any_request(closed_port_endpoint, call
     client = CommunicationIdentityClient(closed_port_endpoint, AzureKeyCredential("a2V5"), retry_total=0)
     with pytest.raises(error, match=message):
         call(client)
+
+
+def test_sync_client_refuses_an_async_credential():
+    class AsyncOnly:
+        async def get_token(self, *scopes, **kwargs):
+            raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match="async credential"):
+        CommunicationIdentityClient("https://res.communication.azure.com", AsyncOnly())
 
 
 def test_constructor_checks_its_arguments():

@@ -46,6 +46,18 @@ def test_opt_in_correction_makes_the_next_request_succeed(skewed):
     assert token.token
 
 
+def test_correction_is_dropped_when_the_clocks_agree_again(skewed):
+    with CommunicationIdentityClient.from_connection_string(skewed.connection_string, retry_total=0,
+                                                           correct_clock_skew=True) as client:
+        with pytest.raises(ClientAuthenticationError):
+            client.create_user()
+        client.create_user()  # corrected
+        skewed.set_clock_offset_seconds(0)  # the service's clock is fixed (or ours was, by NTP)
+        with pytest.raises(ClientAuthenticationError):
+            client.create_user()  # signed with the stale correction: refused, and the correction is dropped
+        assert client.create_user().raw_id.startswith("8:acs:")
+
+
 def test_small_skew_is_not_blamed_for_a_wrong_key(emulator):
     from azure.core.credentials import AzureKeyCredential
 

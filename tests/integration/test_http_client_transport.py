@@ -381,3 +381,35 @@ def test_requests_stays_available(emulator):
     with _client(emulator.endpoint, emulator.access_key, transport=RequestsTransport()) as client:
         assert isinstance(_transport(client), RequestsTransport)
         assert client.create_user().raw_id
+
+
+def test_malformed_proxy_url_error_does_not_quote_the_password(emulator, monkeypatch):
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://bob:hunter#2@proxy.invalid:3128")
+    with CommunicationIdentityClient.from_connection_string(emulator.connection_string, retry_total=0) as client:
+        with pytest.raises(ValueError) as info:
+            client.create_user()
+    assert "hunter" not in str(info.value) and "percent-encode" in str(info.value)
+
+
+def test_unsendable_path_is_a_value_error_before_connecting(closed_port_endpoint):
+    # (Key-signed clients never get here: the HMAC policy percent-encodes the URL it signs.)
+    from azure.core.rest import HttpRequest
+
+    # Nothing listens on the port: a connection attempt would be a ServiceRequestError, not a ValueError.
+    transport = HttpClientTransport()
+    with pytest.raises(ValueError, match="spaces or control characters"):
+        transport.send(HttpRequest("GET", f"{closed_port_endpoint}/identities/a b"))
+
+
+def test_connection_cert_may_be_a_list(tls_emulator, tmp_path):
+    transport = HttpClientTransport(connection_verify=tls_emulator.ca_cert)
+    from azure.core.rest import HttpRequest
+
+    missing = [str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")]
+    from azure.core.exceptions import ServiceRequestError
+
+    # Not a TypeError from hashing a list: the (missing) files are the only problem left.
+    with pytest.raises(ServiceRequestError):
+        transport.send(HttpRequest("GET", f"{tls_emulator.endpoint}/emulator/health"), connection_cert=missing)

@@ -66,6 +66,24 @@ def test_repr_of_parts_hides_the_key():
     assert KEY not in repr(parts)
 
 
+@pytest.mark.parametrize("endpoint", [
+    f"endpoint=https://res.communication.azure.com/;accesskey={KEY}",
+    f"https://res.communication.azure.com/{KEY}",
+    f"https://res.communication.azure.com/?k={KEY}",
+    f"https://res.communication.azure.com:{KEY}/",
+    f"{KEY}",
+])
+def test_endpoint_errors_never_echo_what_was_passed(endpoint):
+    with pytest.raises(ValueError) as info:
+        normalize_endpoint(endpoint)
+    assert KEY not in str(info.value) and KEY[:12] not in str(info.value)
+
+
+def test_a_connection_string_passed_as_endpoint_is_named():
+    with pytest.raises(ValueError, match="from_connection_string"):
+        normalize_endpoint(f"endpoint=https://res.communication.azure.com/;accesskey={KEY}")
+
+
 def test_endpoint_normalisation():
     assert normalize_endpoint("HTTPS://Res.Communication.Azure.com/") == "https://res.communication.azure.com"
     with pytest.raises(ValueError, match="must not carry credentials"):
