@@ -49,7 +49,7 @@ setup(
     include_package_data=False,
     zip_safe=False,
     install_requires=[
-        "azure-core>=1.24.0,<2",
+        "azure-core>=1.31.0,<2",  # the oldest release the suite was run against; 1.30 maps aiohttp timeouts differently
         "msrest>=0.7.1",
         "isodate>=0.6.1",
         "typing-extensions>=4.0.1",
