@@ -28,8 +28,7 @@ class EnvOnceAioHttpTransport(AioHttpTransport):
 
     async def open(self) -> None:
         # Only a session of our own, made the first time: a closed transport still refuses reuse in super().open().
-        opened_before = getattr(self, "_has_been_opened", False)  # azure-core < 1.26 does not track it
-        if self.session is None and self._session_owner and self._use_env_settings and not opened_before:
+        if self.session is None and self._session_owner and self._use_env_settings and not self._has_been_opened:
             self.session = aiohttp.ClientSession(trust_env=False, cookie_jar=aiohttp.DummyCookieJar(),
                                                  auto_decompress=False)
         await super().open()
