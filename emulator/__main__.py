@@ -12,7 +12,9 @@ import uuid
 from typing import List, Optional
 
 from .auth import decode_access_key
+from .errors import StartupError
 from .server import DEFAULT_DATA, Config, serve
+from .tokens import MAX_TEST_TTL_SECONDS
 from .wire import DEFAULT_CLIENT_TIMEOUT_SECONDS
 
 
@@ -31,10 +33,17 @@ def _access_key(text: str) -> str:
     return text
 
 
-def _positive(text: str) -> int:
+def _port(text: str) -> int:
     value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be a positive integer")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be within [0, 65535]")
+    return value
+
+
+def _test_ttl(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_TEST_TTL_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be within [1, {MAX_TEST_TTL_SECONDS}]")
     return value
 
 
@@ -61,7 +70,7 @@ def parser() -> argparse.ArgumentParser:
         description="Local Azure Communication Services Identity service. Prints the connection string on stdout.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
+    p.add_argument("--port", type=_port, default=0, help="port to listen on; 0 picks a free one (default)")
     p.add_argument("--access-key", type=_access_key,
                    help="base64 access key; generated and kept in the data folder when absent")
     store = p.add_mutually_exclusive_group()
@@ -72,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--resource-id", type=_guid, help="resource GUID used in ids and tokens (default: per data)")
     p.add_argument("--token-ttl-minutes", type=_minutes, default=1440,
                    help="default token lifetime when a request does not choose one (default 1440)")
-    p.add_argument("--test-token-ttl-seconds", type=_positive,
+    p.add_argument("--test-token-ttl-seconds", type=_test_ttl,
                    help="TESTS ONLY: every token lives this many seconds, below the service's 60-minute floor")
     p.add_argument("--trusted-issuer-jwks", metavar="FILE",
                    help="JWKS file whose keys may sign Azure AD tokens (besides the development issuer)")
@@ -104,7 +113,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         asyncio.run(serve(config, ready))
     except KeyboardInterrupt:
         pass
-    except OSError as exc:
+    except (OSError, StartupError) as exc:
         logging.getLogger("acs_identity_emulator").error("cannot start: %s", exc)
         return 1
     return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import time
 import uuid
 from typing import Any, Dict, List, Mapping, Optional
@@ -13,7 +14,7 @@ from .errors import ApiError, validation
 from .faults import FaultQueue, parse_fault
 from .keys import Signer
 from .store import Store
-from .tokens import TokenIssuer
+from .tokens import MAX_TEST_TTL_SECONDS, TokenIssuer
 from .wire import is_int, json_response, parse_object, read_body
 
 DEV_TENANT_ID = "00000000-0000-4000-8000-00000000a11d"
@@ -147,12 +148,14 @@ class Admin:
         document = await self._document(request)
         if "tokenTtlSeconds" in document:
             ttl = document["tokenTtlSeconds"]
-            if ttl is not None and (not is_int(ttl) or ttl < 1):
-                raise validation("tokenTtlSeconds must be a positive integer or null.", target="tokenTtlSeconds")
+            if ttl is not None and (not is_int(ttl) or not 1 <= ttl <= MAX_TEST_TTL_SECONDS):
+                raise validation(f"tokenTtlSeconds must be an integer within [1, {MAX_TEST_TTL_SECONDS}] or null.",
+                                 target="tokenTtlSeconds")
             self.issuer.test_ttl_seconds = ttl
         if "clockOffsetSeconds" in document:
             offset = document["clockOffsetSeconds"]
-            if isinstance(offset, bool) or not isinstance(offset, (int, float)) or abs(offset) > MAX_OFFSET_SECONDS:
+            if (isinstance(offset, bool) or not isinstance(offset, (int, float))
+                    or not math.isfinite(offset) or abs(offset) > MAX_OFFSET_SECONDS):
                 raise validation(f"clockOffsetSeconds must be a number of seconds within +/-{MAX_OFFSET_SECONDS}.",
                                  target="clockOffsetSeconds")
             self.clock.offset_seconds = float(offset)

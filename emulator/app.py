@@ -136,19 +136,28 @@ class Pipeline:
                            f"it requires {first_version_with(feature)} or later.")
         fault = self.faults.take(name)
         if fault is not None and not fault.after_processing:
-            return await self._apply_fault(request, fault)
+            await self._delay(fault)
+            if fault.drop or fault.status is not None:
+                return self._apply_fault(request, fault)
+            # A delay-only fault: on to the normal processing.
         body = await read_body(request)
         self.auth.check(request.method, request.raw_path, request.headers, body)
         response = await self._handlers[name](request, version, body, identity_id)
-        if fault is not None:
-            return await self._apply_fault(request, fault, processed=response)
+        if fault is not None and fault.after_processing:
+            await self._delay(fault)
+            return self._apply_fault(request, fault, processed=response)
         return response
 
-    async def _apply_fault(self, request: web.Request, fault: Fault,
-                           processed: Optional[web.Response] = None) -> web.StreamResponse:
+    @staticmethod
+    async def _delay(fault: Fault) -> None:
         log.info("injecting fault: status=%s drop=%s delay=%s", fault.status, fault.drop, fault.delay_seconds)
         if fault.delay_seconds:
             await asyncio.sleep(fault.delay_seconds)
+
+    @staticmethod
+    def _apply_fault(request: web.Request, fault: Fault,
+                     processed: Optional[web.Response] = None) -> web.StreamResponse:
+        """The answer a status or drop fault gives instead of ``processed`` (the real one, if any)."""
         if fault.drop:
             transport = request.transport
             if transport is not None:
@@ -157,14 +166,8 @@ class Pipeline:
             return web.Response(status=204)
         if fault.status is not None:
             return raw_response(request, fault.status, error_body(fault), fault.headers)
-        if processed is not None:
-            return processed
-        body = await read_body(request)
-        version = _version(request)
-        self.auth.check(request.method, request.raw_path, request.headers, body)
-        kind, identity_id = route(request.raw_path.split("?", 1)[0])
-        name = _OPERATIONS[(kind, request.method)][0]
-        return await self._handlers[name](request, version, body, identity_id)
+        assert processed is not None  # a fault without status or drop only delays
+        return processed
 
 
 def build_app(pipeline: Pipeline, clock: Optional[ServerClock] = None, *,

@@ -11,15 +11,20 @@ import hashlib
 import hmac
 import time
 from email.utils import parsedate_to_datetime
-from typing import Callable, Mapping, Optional, Tuple
+from typing import Any, Callable, Collection, Dict, Mapping, Tuple
 
 from .errors import ApiError, unauthorized
+from .jsontext import is_finite_number
 from .keys import KeyRing, MalformedToken, split_token
 
 EMPTY_BODY_HASH = base64.b64encode(hashlib.sha256(b"").digest()).decode()
 MAX_CLOCK_SKEW_SECONDS = 15 * 60
 ACS_AUDIENCES = frozenset({"https://communication.azure.com", "https://communication.azure.com/"})
 _REQUIRED_SIGNED = frozenset({"host", "x-ms-content-sha256"})
+# Leeway for an Azure AD token's nbf against the server clock.
+NOT_BEFORE_LEEWAY_SECONDS = 300
+# Azure AD tokens live hours; an exp further out than this is not one (and would overflow dates).
+MAX_AAD_TOKEN_LIFETIME_SECONDS = 366 * 86400
 
 
 def decode_access_key(text: str) -> bytes:
@@ -38,6 +43,29 @@ def content_hash(body: bytes) -> str:
 
 def _bad_token(message: str = "Provided access token is not valid.") -> ApiError:
     return unauthorized("InvalidAccessToken", message)
+
+
+def verify_aad_token(keys: KeyRing, token: Any, audiences: Collection[str], now: float) -> Dict[str, Any]:
+    """The claims of an Azure AD token signed by one of ``keys`` for one of ``audiences`` and valid
+    at ``now`` (the server clock); ApiError 401 ``InvalidAccessToken`` otherwise."""
+    try:
+        header, claims, signing_input, signature = split_token(token)
+    except MalformedToken as exc:
+        raise _bad_token() from exc
+    if not keys.verify(header, signing_input, signature):
+        raise _bad_token()
+    audience = claims.get("aud")
+    if not any(isinstance(a, str) and a in audiences for a in (audience if isinstance(audience, list) else [audience])):
+        raise _bad_token(f"Provided access token is not valid: its audience must be {min(audiences)}.")
+    expires = claims.get("exp")
+    if not is_finite_number(expires) or expires > now + MAX_AAD_TOKEN_LIFETIME_SECONDS:
+        raise _bad_token("Provided access token is not valid: its exp claim is not a plausible expiry time.")
+    if expires <= now:
+        raise _bad_token("Provided access token has expired.")
+    not_before = claims.get("nbf")
+    if not_before is not None and (not is_finite_number(not_before) or not_before > now + NOT_BEFORE_LEEWAY_SECONDS):
+        raise _bad_token("Provided access token is not valid yet (nbf).")
+    return claims
 
 
 class Authenticator:
@@ -89,6 +117,9 @@ class Authenticator:
             value = headers.get(name)
             if value is None:
                 raise unauthorized("InvalidAuthenticationInfo", f"The signed header {name!r} is missing.")
+            # aiohttp hands over bytes that are not UTF-8 as surrogates; what is signed must be ASCII.
+            if not value.isascii():
+                raise unauthorized("InvalidAuthenticationInfo", f"The signed header {name!r} is not ASCII.")
             values.append(value)
 
         if not hmac.compare_digest(headers["x-ms-content-sha256"].encode(), content_hash(body).encode()):
@@ -141,20 +172,4 @@ class Authenticator:
 
     # -- bearer ------------------------------------------------------------------------------
     def _check_bearer(self, token: str) -> None:
-        try:
-            header, claims, signing_input, signature = split_token(token)
-        except MalformedToken as exc:
-            raise _bad_token() from exc
-        if not self._aad_keys.verify(header, signing_input, signature):
-            raise _bad_token()
-        audience = claims.get("aud")
-        audiences = audience if isinstance(audience, list) else [audience]
-        if not any(isinstance(a, str) and a in ACS_AUDIENCES for a in audiences):
-            raise _bad_token()
-        now = self._clock()
-        expires = claims.get("exp")
-        if not isinstance(expires, (int, float)) or expires <= now:
-            raise _bad_token("Provided access token has expired.")
-        not_before: Optional[object] = claims.get("nbf")
-        if isinstance(not_before, (int, float)) and not_before > now + 300:
-            raise _bad_token()
+        verify_aad_token(self._aad_keys, token, ACS_AUDIENCES, self._clock())

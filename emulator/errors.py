@@ -49,3 +49,7 @@ def shorten(value: str, limit: int = 64) -> str:
     """A caller-supplied value made safe to quote in a message (bounded, repr-escaped)."""
     text = value if len(value) <= limit else value[:limit] + "..."
     return repr(text)[1:-1]
+
+
+class StartupError(Exception):
+    """Configuration or files the emulator cannot start with; the message is one line for the user."""

@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
 from .errors import ApiError
+from .wire import BODYLESS_STATUSES
 
 OPERATIONS = frozenset({
     "create", "issueAccessToken", "revokeAccessTokens", "delete", "exchangeTeamsUserAccessToken", "get",
 })
+
+# Headers that frame the message or the connection: the server sets them, a fault may not.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",
+                              "te", "trailer", "proxy-connection"})
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")  # printable ASCII, no CR/LF
 
 _DEFAULT_CODES = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway",
                   503: "ServiceUnavailable", 504: "GatewayTimeout"}
@@ -49,18 +57,15 @@ def parse_fault(document: Any) -> Fault:
                        f"operation must be null or one of {', '.join(sorted(OPERATIONS))}.", target="operation")
     fault.operation = operation
     status = document.get("status")
-    if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599):
-        raise ApiError(400, "ValidationError", "status must be an HTTP status code.", target="status")
+    # 1xx would be an interim answer followed by nothing; the client would wait for the real one.
+    if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599):
+        raise ApiError(400, "ValidationError", "status must be an HTTP status code within [200, 599].",
+                       target="status")
     fault.status = status
-    headers = document.get("headers") or {}
-    if not isinstance(headers, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and "\r" not in k + v and "\n" not in k + v
-        for k, v in headers.items()
-    ):
-        raise ApiError(400, "ValidationError", "headers must map header names to single-line strings.",
-                       target="headers")
-    fault.headers = dict(headers)
+    fault.headers = _headers(document.get("headers") or {})
     fault.body = document.get("body")
+    if status in BODYLESS_STATUSES and fault.body is not None:
+        raise ApiError(400, "ValidationError", f"A {status} answer has no body.", target="body")
     delay = document.get("delay_seconds", 0.0)
     if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 300:
         raise ApiError(400, "ValidationError", "delay_seconds must be a number in [0, 300].", target="delay_seconds")
@@ -73,6 +78,20 @@ def parse_fault(document: Any) -> Fault:
     if fault.status is None and not fault.drop and fault.delay_seconds == 0:
         raise ApiError(400, "ValidationError", "A fault needs a status, drop=true or a delay.")
     return fault
+
+
+def _headers(headers: Any) -> Dict[str, str]:
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and _HEADER_NAME.fullmatch(k) and _HEADER_VALUE.fullmatch(v)
+        for k, v in headers.items()
+    ):
+        raise ApiError(400, "ValidationError", "headers must map header names (tokens) to printable ASCII values.",
+                       target="headers")
+    framing = sorted(name for name in headers if name.lower() in _FRAMING_HEADERS)
+    if framing:
+        raise ApiError(400, "ValidationError", f"headers may not set {', '.join(framing)}: the server frames "
+                       "the response.", target="headers")
+    return dict(headers)
 
 
 def error_body(fault: Fault) -> bytes:

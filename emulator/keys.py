@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
 import os
 import stat
+import tempfile
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
+
+from . import jsontext
+from .errors import StartupError
 
 log = logging.getLogger("acs_identity_emulator")
 _PKCS1 = padding.PKCS1v15()
@@ -29,12 +34,46 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def write_file(path: str, data: bytes, mode: int = 0o644) -> None:
+    """Replace ``path`` atomically: a crash leaves the old file or the new one, never a torn one.
+
+    The temporary file is created 0600 (mkstemp) and in the same folder, so the rename cannot
+    cross file systems and a secret is never readable by others, not even for a moment.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode != 0o600:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX; Windows cannot open folders)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_private(path: str, data: bytes) -> None:
-    """Create ``path`` readable by its owner only, from the first byte on (no chmod race)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
+    """Replace ``path`` with a file readable by its owner only, from the first byte on."""
+    write_file(path, data, 0o600)
 
 
 def restrict_to_owner(path: str) -> None:
@@ -72,7 +111,15 @@ def load_or_create_key(path: Optional[str]) -> rsa.RSAPrivateKey:
     if path and os.path.exists(path):
         restrict_to_owner(path)
         with open(path, "rb") as handle:
-            return serialization.load_pem_private_key(handle.read(), password=None)
+            data = handle.read()
+        try:
+            key = serialization.load_pem_private_key(data, password=None)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            raise StartupError(f"the key file {path} is not an unencrypted PEM private key; "
+                               "restore it, or delete it to generate a new one") from exc
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise StartupError(f"the key file {path} does not hold an RSA key")
+        return key
     key = new_rsa_key()
     if path:
         write_private(path, key.private_bytes(
@@ -95,13 +142,17 @@ def self_signed_cert(key: rsa.RSAPrivateKey, common_name: str) -> x509.Certifica
 def load_or_create_cert(path: Optional[str], key: rsa.RSAPrivateKey, common_name: str) -> x509.Certificate:
     if path and os.path.exists(path):
         with open(path, "rb") as handle:
-            cert = x509.load_pem_x509_certificate(handle.read())
-        if cert.public_key().public_numbers() == key.public_key().public_numbers():
-            return cert
+            data = handle.read()
+        try:
+            cert = x509.load_pem_x509_certificate(data)
+            if cert.public_key().public_numbers() == key.public_key().public_numbers():
+                return cert
+        except (ValueError, TypeError, AttributeError):
+            # Public and derived from the key: a damaged one is simply made again.
+            log.warning("replacing the unreadable certificate %s", path)
     cert = self_signed_cert(key, common_name)
     if path:
-        with open(path, "wb") as handle:
-            handle.write(cert.public_bytes(serialization.Encoding.PEM))
+        write_file(path, cert.public_bytes(serialization.Encoding.PEM))
     return cert
 
 
@@ -165,8 +216,8 @@ def split_token(token: Any) -> Tuple[Dict[str, Any], Dict[str, Any], bytes, byte
     if len(parts) != 3:
         raise MalformedToken("not a compact JWT")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        claims = json.loads(b64url_decode(parts[1]))
+        header = jsontext.loads(b64url_decode(parts[0]))
+        claims = jsontext.loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedToken("undecodable JWT") from exc
@@ -203,11 +254,20 @@ class KeyRing:
 
 
 def load_jwks_file(path: str) -> List[Tuple[str, rsa.RSAPublicKey]]:
-    with open(path, encoding="utf-8") as handle:
-        document = json.load(handle)
-    keys = []
-    for index, jwk in enumerate(document.get("keys", [])):
-        if jwk.get("kty") != "RSA":
-            continue
-        keys.append((str(jwk.get("kid") or f"jwks-{index}"), public_key_from_jwk(jwk)))
+    """The RSA keys of a JWKS file; StartupError naming the file when it is not one."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        document = jsontext.loads(data)
+        jwks = document["keys"]
+        if not isinstance(jwks, list):
+            raise TypeError("keys is not an array")
+        keys = []
+        for index, jwk in enumerate(jwks):
+            if jwk.get("kty") != "RSA":
+                continue
+            keys.append((str(jwk.get("kid") or f"jwks-{index}"), public_key_from_jwk(jwk)))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise StartupError(f"the JWKS file {path} is not a JSON Web Key Set with usable RSA keys "
+                           f"({type(exc).__name__}: {exc})") from exc
     return keys

@@ -4,12 +4,13 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from aiohttp import web
 
+from .auth import verify_aad_token
 from .errors import ApiError, shorten, unauthorized, validation
-from .keys import KeyRing, MalformedToken, split_token
+from .keys import KeyRing
 from .store import Identity, Store
 from .tokens import TokenIssuer
 from .versions import ApiVersion, first_version_with, first_version_with_scope
@@ -19,7 +20,8 @@ MIN_MINUTES, MAX_MINUTES = 60, 1440
 MAX_CUSTOM_ID = 256
 TEAMS_AUDIENCES = frozenset({"https://auth.msft.communication.azure.com", "https://auth.msft.communication.azure.com/"})
 TEAMS_PERMISSIONS = frozenset({"Teams.ManageCalls", "Teams.ManageChats"})
-_USER_ID = re.compile(r"^8:acs:[0-9a-fA-F-]{36}_[A-Za-z0-9._:-]{1,128}$")
+_USER_ID = re.compile(r"8:acs:[0-9a-fA-F-]{36}_[A-Za-z0-9._:-]{1,128}")  # used with fullmatch
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # Body fields that only some versions know, and the ApiVersion flag that enables each.
 _VERSIONED_FIELDS = {"expiresInMinutes": "expires_in_minutes", "customId": "custom_id"}
@@ -70,19 +72,34 @@ def _minutes(document: Dict[str, Any], default: int) -> int:
     return value
 
 
+def _check_custom_id(custom_id: Any) -> None:
+    if not isinstance(custom_id, str) or not custom_id:
+        raise validation("customId must be a non-empty string.", target="customId")
+    if len(custom_id) > MAX_CUSTOM_ID:
+        raise validation(f"customId must be at most {MAX_CUSTOM_ID} characters long.", target="customId")
+    try:
+        custom_id.encode("utf-8")  # a lone surrogate (JSON "\ud800") cannot be stored
+    except UnicodeEncodeError as exc:
+        raise validation("customId must be valid Unicode text.", target="customId") from exc
+    if _CONTROL_CHARACTER.search(custom_id):
+        raise validation("customId must not contain control characters.", target="customId")
+
+
 def not_found() -> ApiError:
     return ApiError(404, "IdentityNotFound", "The identity does not exist or has been deleted.")
 
 
 class IdentityService:
-    def __init__(self, store: Store, issuer: TokenIssuer, aad_keys: KeyRing, default_minutes: int) -> None:
+    def __init__(self, store: Store, issuer: TokenIssuer, aad_keys: KeyRing, default_minutes: int, *,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.issuer = issuer
         self.aad_keys = aad_keys
         self.default_minutes = default_minutes
+        self.clock = clock
 
     def _live_identity(self, identity_id: str) -> Identity:
-        if not _USER_ID.match(identity_id):
+        if not _USER_ID.fullmatch(identity_id):
             raise validation(
                 f"'{shorten(identity_id)}' is not a Communication Services user id (8:acs:<resource>_<suffix>).",
                 target="id",
@@ -115,10 +132,7 @@ class IdentityService:
         minutes = _minutes(document, self.default_minutes)
         custom_id = document.get("customId")
         if custom_id is not None:
-            if not isinstance(custom_id, str) or not custom_id:
-                raise validation("customId must be a non-empty string.", target="customId")
-            if len(custom_id) > MAX_CUSTOM_ID:
-                raise validation(f"customId must be at most {MAX_CUSTOM_ID} characters long.", target="customId")
+            _check_custom_id(custom_id)
         identity_id = f"8:acs:{self.issuer.resource_id}_{uuid.uuid4()}"
         identity, _ = self.store.create(identity_id, custom_id)
         result: Dict[str, Any] = {"identity": self._identity_document(identity, version)}
@@ -165,22 +179,7 @@ class IdentityService:
         return json_response(request, 200, {"token": token, "expiresOn": iso_utc(expires)})
 
     def _verified_teams_claims(self, token: str) -> Dict[str, Any]:
-        invalid = unauthorized("InvalidAccessToken", "Provided access token is not valid.")
-        try:
-            header, claims, signing_input, signature = split_token(token)
-        except MalformedToken as exc:
-            raise invalid from exc
-        if not self.aad_keys.verify(header, signing_input, signature):
-            raise invalid
-        audience = claims.get("aud")
-        if not isinstance(audience, str) or audience not in TEAMS_AUDIENCES:
-            raise unauthorized(
-                "InvalidAccessToken",
-                "Provided access token is not valid: its audience must be https://auth.msft.communication.azure.com.",
-            )
-        expires = claims.get("exp")
-        if not isinstance(expires, (int, float)) or expires <= time.time():
-            raise unauthorized("InvalidAccessToken", "Provided access token has expired.")
+        claims = verify_aad_token(self.aad_keys, token, TEAMS_AUDIENCES, self.clock())
         granted = claims.get("scp")
         if not isinstance(granted, str) or not TEAMS_PERMISSIONS.intersection(granted.split()):
             raise unauthorized(

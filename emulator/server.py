@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import signal
+import sqlite3
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from .admin import Admin
 from .app import Pipeline, build_app
 from .auth import Authenticator, decode_access_key
 from .clock import ServerClock
+from .errors import StartupError
 from .faults import FaultQueue
 from .keys import (
     KeyRing,
@@ -41,6 +43,9 @@ log = logging.getLogger("acs_identity_emulator")
 DEFAULT_DATA = os.path.join(".emulator", "identity.db")
 DEFAULT_LOCATION = "unitedstates"
 _FLUSH_SECONDS = 1.0
+# The periodic flush runs on the event loop: it must not stall every request for SQLite's whole
+# busy timeout while another connection holds the write lock; it simply tries again next time.
+_FLUSH_LOCK_WAIT_SECONDS = 0.2
 # Above aiohttp's 8 KiB defaults so long ids and tokens reach the handlers and get the service's
 # JSON error shape; beyond these the HTTP parser itself answers 400.
 _MAX_LINE = 64 * 1024
@@ -50,6 +55,10 @@ _MAX_HEADERS = 128
 _BACKLOG = 1024
 # Time to finish sending the rest of a request after the response to a slow body was sent.
 _LINGER_SECONDS = 2.0
+# How long a stop waits for requests in flight (an injected delay may last minutes) before
+# cancelling them, and then for the cancelled ones to end: at most twice this in all. aiohttp's
+# default of 60 s outlasts every supervisor's patience (and the test helper's).
+_SHUTDOWN_SECONDS = 1.0
 
 
 class _MalformedRequestFilter(logging.Filter):
@@ -99,7 +108,10 @@ class Emulator:
         else:
             self.folder = os.path.dirname(os.path.abspath(config.data))
             make_private_dirs(self.folder)
-            self.store = Store(config.data)
+            try:
+                self.store = Store(config.data)
+            except sqlite3.Error as exc:
+                raise StartupError(f"cannot open the database {config.data}: {exc}") from exc
         persist = config.data is not None
         self.access_key_text = self._access_key(persist)
         self.resource_id = self._resource_id()
@@ -119,8 +131,8 @@ class Emulator:
                 aad_keys.add(kid, key)
 
         self.faults = FaultQueue()
-        service = IdentityService(self.store, self.issuer, aad_keys, config.token_ttl_minutes)
         self.clock = ServerClock()
+        service = IdentityService(self.store, self.issuer, aad_keys, config.token_ttl_minutes, clock=self.clock.now)
         admin = Admin(self.store, self.issuer, self.faults, self.aad_signer, Signer(aad_key_untrusted()),
                       clock=self.clock)
         auth = Authenticator(decode_access_key(self.access_key_text), aad_keys, clock=self.clock.now)
@@ -140,8 +152,14 @@ class Emulator:
         path = self._path("access-key")
         if persist and os.path.exists(path):
             restrict_to_owner(path)
-            with open(path, encoding="ascii") as handle:
-                return handle.read().strip()
+            try:
+                with open(path, encoding="ascii") as handle:
+                    key = handle.read().strip()
+                decode_access_key(key)
+            except ValueError as exc:  # UnicodeDecodeError included
+                raise StartupError(f"the access key file {path} is not a base64 key ({exc}); "
+                                   "fix it, or delete it to generate a new key") from exc
+            return key
         key = base64.b64encode(secrets.token_bytes(64)).decode("ascii")
         if persist:
             write_private(path, key.encode("ascii"))
@@ -174,7 +192,8 @@ class Emulator:
                                      handle_signals=False, max_line_size=_MAX_LINE, max_field_size=_MAX_FIELD,
                                      max_headers=_MAX_HEADERS, keepalive_timeout=self.config.client_timeout,
                                      auto_decompress=False,
-                                     lingering_time=min(_LINGER_SECONDS, self.config.client_timeout))
+                                     lingering_time=min(_LINGER_SECONDS, self.config.client_timeout),
+                                     shutdown_timeout=_SHUTDOWN_SECONDS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_context,
                            backlog=_BACKLOG)
@@ -197,7 +216,10 @@ class Emulator:
     async def _flush_forever(self) -> None:
         while True:
             await asyncio.sleep(_FLUSH_SECONDS)
-            self.store.flush()
+            try:
+                self.store.flush(lock_wait=_FLUSH_LOCK_WAIT_SECONDS)
+            except Exception:  # one bad flush must not end the batching for good
+                log.warning("flushing lastTokenIssuedAt failed", exc_info=True)
 
     async def stop(self) -> None:
         if self._flusher is not None:
@@ -206,6 +228,8 @@ class Emulator:
                 await self._flusher
             except asyncio.CancelledError:
                 pass
+        # Written before the listener winds down, which may take up to _SHUTDOWN_SECONDS.
+        self.store.flush()
         if self._runner is not None:
             await self._runner.cleanup()
         self.store.close()

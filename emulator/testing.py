@@ -30,7 +30,8 @@ class EmulatorError(RuntimeError):
 
 
 class EmulatorProcess:
-    """One emulator process; ``restart()`` keeps its data, arguments and (when it can) its port."""
+    """One emulator process; ``restart()`` keeps its arguments, (when it can) its port and, unless it
+    runs in memory, its data. ``close()`` when done: it stops the process and releases its files."""
 
     def __init__(self, *, in_memory: bool = True, data: Optional[str] = None, tls: bool = False,
                  args: Sequence[str] = (), env: Optional[Mapping[str, str]] = None) -> None:
@@ -46,6 +47,7 @@ class EmulatorProcess:
         self.ca_cert: Optional[str] = None
         self._port = 0
         self._stderr = tempfile.TemporaryFile()
+        self._stderr_text: Optional[str] = None  # kept when the log file is closed
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> EmulatorProcess:
@@ -87,6 +89,8 @@ class EmulatorProcess:
         return None
 
     def stderr_text(self) -> str:
+        if self._stderr.closed:
+            return self._stderr_text or ""
         self._stderr.seek(0)
         return self._stderr.read().decode("utf-8", "replace")
 
@@ -102,7 +106,7 @@ class EmulatorProcess:
                 self.process.kill()
                 self.process.wait()
         code = self.process.returncode
-        self.process.stdout.close()
+        self._close_stdout()
         return code
 
     def kill(self) -> None:
@@ -110,6 +114,19 @@ class EmulatorProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._close_stdout()
+
+    def close(self) -> int:
+        """Stop the process (SIGTERM) and release the log file; returns the exit code."""
+        code = self.stop()
+        if not self._stderr.closed:
+            self._stderr_text = self.stderr_text()
+            self._stderr.close()
+        return code
+
+    def _close_stdout(self) -> None:
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
 
     def restart(self) -> EmulatorProcess:
         self.stop()
@@ -159,8 +176,8 @@ def running_emulator(*, in_memory: bool = True, data: Optional[str] = None, tls:
                      args: Sequence[str] = (), env: Optional[Mapping[str, str]] = None) -> Iterator[EmulatorProcess]:
     """A started emulator process, stopped (SIGTERM) when the block exits."""
     emulator = EmulatorProcess(in_memory=in_memory, data=data, tls=tls, args=args, env=env)
-    emulator.start()
     try:
+        emulator.start()
         yield emulator
     finally:
-        emulator.stop()
+        emulator.close()

@@ -15,12 +15,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .keys import load_or_create_key, restrict_to_owner
+from .keys import load_or_create_key, restrict_to_owner, write_file
 
 
 def _write_cert(path: str, cert: x509.Certificate) -> None:
-    with open(path, "wb") as handle:
-        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+    write_file(path, cert.public_bytes(serialization.Encoding.PEM))
 
 
 def _make_ca(key) -> x509.Certificate:

@@ -14,6 +14,8 @@ REVISION_CLAIM = "acsEmulatorRevision"
 # Permission bits seen in real tokens for Communication Services users.
 ACS_USER_SCP = 1792
 TEAMS_USER_SCP = 1024
+# Upper bound of the tests-only lifetime override (the service's own maximum is 24 hours too).
+MAX_TEST_TTL_SECONDS = 86400
 
 
 class TokenIssuer:

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
+from . import jsontext
 from .errors import JSON_CONTENT_TYPE, ApiError, shorten, validation
 from .versions import SUPPORTED_VERSIONS_HEADER
 
@@ -51,8 +52,14 @@ def error_response(request: web.Request, error: ApiError) -> web.Response:
     return response
 
 
+BODYLESS_STATUSES = frozenset({204, 304})
+
+
 def raw_response(request: web.Request, status: int, body: bytes, headers: Dict[str, str]) -> web.Response:
     all_headers = _common_headers(request)
+    if status in BODYLESS_STATUSES:  # HTTP forbids a body here; a Content-Type would announce one
+        all_headers.update(headers)
+        return web.Response(status=status, headers=all_headers)
     all_headers["Content-Type"] = JSON_CONTENT_TYPE
     all_headers.update(headers)
     return web.Response(status=status, body=body, headers=all_headers)
@@ -96,7 +103,7 @@ def parse_object(body: bytes, *, required: bool) -> Dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise validation("The request body is not valid UTF-8.", target="body") from exc
     try:
-        document = json.loads(text)
+        document = jsontext.loads(text)
     except RecursionError as exc:
         raise validation("The request body nests too deeply.", target="body") from exc
     except ValueError as exc:

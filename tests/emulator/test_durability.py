@@ -139,7 +139,7 @@ def test_sigkill_under_concurrent_creates_loses_nothing(tmp_path):
         emulator.kill()  # inspect the file as a crash leaves it
         assert_no_half_written_rows(data, resource_id=next(iter(ledger.identities))[6:42])
     finally:
-        emulator.stop()
+        emulator.close()
     print(f"\ndurability: {kills} kills survived under {WRITERS} concurrent writers; "
           f"{len(ledger.identities)} acknowledged identities, {len(ledger.revoked_tokens)} acknowledged revokes; "
           f"identities lost: {lost}")
