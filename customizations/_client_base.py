@@ -12,7 +12,7 @@ from typing import Any, Optional
 from azure.core.credentials import AzureKeyCredential
 
 from ._api_versions import DEFAULT_API_VERSION, ApiVersion, parse_api_version, require_feature
-from ._connection_string import normalize_endpoint
+from ._connection_string import check_access_key, normalize_endpoint
 from ._hmac import HMACCredentialPolicy, SignedRequestAuthenticationError
 from ._identifiers import CommunicationUserIdentifier, identifier_to_raw_id
 from ._models import AccessToken, CommunicationUserDetails
@@ -35,6 +35,7 @@ class ClientSettings:
         self.endpoint = normalize_endpoint(endpoint)
         self.api_version = parse_api_version(DEFAULT_API_VERSION if api_version is None else api_version)
         if isinstance(credential, AzureKeyCredential):
+            check_access_key(credential.key)  # a key that cannot sign fails here, not at the first request
             self.is_key_credential = True
         elif credential is not None and callable(getattr(credential, "get_token", None)):
             self.is_key_credential = False

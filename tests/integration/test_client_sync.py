@@ -166,6 +166,9 @@ def test_constructor_checks_its_arguments():
                                     api_version="2020-01-01")
     with pytest.raises(ValueError, match="not valid base64"):
         CommunicationIdentityClient.from_connection_string("endpoint=https://r.communication.azure.com/;accesskey=@@")
+    with pytest.raises(ValueError, match="not valid base64") as info:
+        CommunicationIdentityClient("https://r.communication.azure.com", AzureKeyCredential("secret-not-base64!"))
+    assert "secret-not-base64" not in str(info.value)
 
 
 def test_http_endpoint_is_used_as_given_and_user_agent_names_the_package(emulator):
