@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -82,3 +83,15 @@ def aad_credential():
 @pytest.fixture
 def async_aad_credential():
     return AsyncEmulatorAadCredential
+
+
+@pytest.fixture
+def forward_proxy():
+    """A real forward proxy on loopback (http absolute-form and CONNECT) that records what passed."""
+    from .proxies import ForwardProxy
+
+    server = ForwardProxy()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()

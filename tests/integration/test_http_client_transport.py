@@ -7,12 +7,9 @@ proxy on loopback (absolute-form and CONNECT); odd response framings come from a
 from __future__ import annotations
 
 import base64
-import http.server
-import select
 import socket
 import socketserver
 import threading
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -26,28 +23,12 @@ from acs_identity_emulator.testing import running_emulator
 from azure.communication.identity import CommunicationIdentityClient
 from azure.communication.identity._http_client_transport import HttpClientTransport
 
+from .proxies import pump
+
 API = {"api-version": "2023-10-01"}
 
 
 # -- helpers: a counting TCP relay, a forward proxy, a canned HTTP server ---------------------------
-def _pump(a: socket.socket, b: socket.socket) -> None:
-    try:
-        while True:
-            readable, _, _ = select.select([a, b], [], [], 30)
-            if not readable:
-                return
-            for source in readable:
-                data = source.recv(65536)
-                if not data:
-                    return
-                (b if source is a else a).sendall(data)
-    except OSError:
-        pass
-    finally:
-        a.close()
-        b.close()
-
-
 class _Relay(socketserver.ThreadingTCPServer):
     """Forwards bytes to ``upstream`` and counts the client connections it accepted."""
 
@@ -66,53 +47,7 @@ class _Relay(socketserver.ThreadingTCPServer):
 class _RelayHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         self.server.accepted += 1
-        _pump(self.request, socket.create_connection(self.server.upstream))
-
-
-class _Proxy(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-        self.seen: list = []
-        self.auth: list = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _ProxyHandler(http.server.BaseHTTPRequestHandler):
-    """Absolute-form requests for http, CONNECT tunnels for https."""
-
-    def do_CONNECT(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.seen.append(("CONNECT", self.path))
-        self.server.auth.append(self.headers.get("Proxy-Authorization"))
-        host, port = self.path.rsplit(":", 1)
-        upstream = socket.create_connection((host, int(port)))
-        self.send_response(200, "Connection established")
-        self.end_headers()
-        self.close_connection = True
-        _pump(self.connection, upstream)
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.server.seen.append(("POST", self.path))
-        self.server.auth.append(self.headers.get("Proxy-Authorization"))
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        skip = ("proxy-connection", "connection", "proxy-authorization")
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
-        request = urllib.request.Request(self.path, data=body, headers=headers, method="POST")
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(request, timeout=10) as upstream:
-            payload = upstream.read()
-            self.send_response(upstream.status)
-            self.send_header("Content-Type", upstream.headers.get("Content-Type", "application/json"))
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args) -> None:
-        pass
+        pump(self.request, socket.create_connection(self.server.upstream))
 
 
 def _serve(server):
@@ -125,14 +60,6 @@ def _serve(server):
 def relay(emulator):
     host, port = emulator.endpoint.rsplit("//", 1)[1].rsplit(":", 1)
     server = _serve(_Relay((host, int(port))))
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def forward_proxy():
-    server = _serve(_Proxy())
     yield server
     server.shutdown()
     server.server_close()

@@ -6,57 +6,10 @@ is observed on a socket, not inferred from a mock.
 
 from __future__ import annotations
 
-import http.server
-import threading
-import urllib.request
-
 import pytest
 
 from azure.communication.identity import CommunicationIdentityClient
 from azure.communication.identity._http_client_transport import HttpClientTransport
-
-
-class _RecordingProxy(http.server.ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-        self.seen: list = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _ProxyHandler(http.server.BaseHTTPRequestHandler):
-    """A plain-HTTP forward proxy: the request line carries the absolute URL."""
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.seen.append(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "connection")}
-        request = urllib.request.Request(self.path, data=body, headers=headers, method="POST")
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never loop back to ourselves
-        with opener.open(request, timeout=10) as upstream:
-            payload = upstream.read()
-            self.send_response(upstream.status)
-            for name, value in upstream.headers.items():
-                if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                    self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def proxy():
-    server = _RecordingProxy()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
@@ -80,29 +33,29 @@ def test_default_transport_is_the_http_client_transport(emulator):
     assert isinstance(client._client._client._pipeline._transport, HttpClientTransport)
 
 
-def test_http_proxy_from_the_environment_is_used(emulator, proxy, clean_proxy_env):
-    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+def test_http_proxy_from_the_environment_is_used(emulator, forward_proxy, clean_proxy_env):
+    clean_proxy_env.setenv("HTTP_PROXY", forward_proxy.url)
     _get_token(emulator)
-    assert any(":issueAccessToken" in path for path in proxy.seen)
-    assert all(path.startswith(emulator.endpoint) for path in proxy.seen)
+    assert any(":issueAccessToken" in path for path in forward_proxy.paths)
+    assert all(path.startswith(emulator.endpoint) for path in forward_proxy.paths)
 
 
-def test_no_proxy_from_the_environment_bypasses_the_proxy(emulator, proxy, clean_proxy_env):
-    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+def test_no_proxy_from_the_environment_bypasses_the_proxy(emulator, forward_proxy, clean_proxy_env):
+    clean_proxy_env.setenv("HTTP_PROXY", forward_proxy.url)
     clean_proxy_env.setenv("NO_PROXY", "127.0.0.1,localhost")
     _get_token(emulator)
-    assert proxy.seen == []
+    assert forward_proxy.paths == []
 
 
-def test_explicit_proxies_keyword_wins(emulator, proxy, clean_proxy_env):
-    _get_token(emulator, proxies={"http": proxy.url})
-    assert len(proxy.seen) == 2  # create_user and get_token
+def test_explicit_proxies_keyword_wins(emulator, forward_proxy, clean_proxy_env):
+    _get_token(emulator, proxies={"http": forward_proxy.url})
+    assert len(forward_proxy.paths) == 2  # create_user and get_token
 
 
-def test_use_env_settings_false_ignores_the_environment(emulator, proxy, clean_proxy_env):
-    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+def test_use_env_settings_false_ignores_the_environment(emulator, forward_proxy, clean_proxy_env):
+    clean_proxy_env.setenv("HTTP_PROXY", forward_proxy.url)
     _get_token(emulator, use_env_settings=False)
-    assert proxy.seen == []
+    assert forward_proxy.paths == []
 
 
 def test_ca_bundle_from_the_environment_is_trusted(tls_emulator, monkeypatch):
@@ -134,32 +87,32 @@ async def _async_get_token(emulator, **kwargs):
 
 
 @pytest.mark.asyncio
-async def test_async_default_transport_and_proxy_from_the_environment(emulator, proxy, clean_proxy_env):
+async def test_async_default_transport_and_proxy_from_the_environment(emulator, forward_proxy, clean_proxy_env):
     from azure.communication.identity.aio._transport_async import EnvOnceAioHttpTransport
 
-    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+    clean_proxy_env.setenv("HTTP_PROXY", forward_proxy.url)
     client = await _async_get_token(emulator)
     transport = client._client._client._pipeline._transport
     assert isinstance(transport, EnvOnceAioHttpTransport)
-    assert len(proxy.seen) == 3 and all(path.startswith(emulator.endpoint) for path in proxy.seen)
-    assert list(transport._proxy_by_origin.values()) == [proxy.url]  # asked once, for the one origin
+    assert len(forward_proxy.paths) == 3 and all(path.startswith(emulator.endpoint) for path in forward_proxy.paths)
+    assert list(transport._proxy_by_origin.values()) == [forward_proxy.url]  # asked once, for the one origin
 
 
 @pytest.mark.asyncio
-async def test_async_no_proxy_and_use_env_settings_false(emulator, proxy, clean_proxy_env):
-    clean_proxy_env.setenv("HTTP_PROXY", proxy.url)
+async def test_async_no_proxy_and_use_env_settings_false(emulator, forward_proxy, clean_proxy_env):
+    clean_proxy_env.setenv("HTTP_PROXY", forward_proxy.url)
     clean_proxy_env.setenv("NO_PROXY", "127.0.0.1")
     await _async_get_token(emulator)
     clean_proxy_env.delenv("NO_PROXY")
     await _async_get_token(emulator, use_env_settings=False)
-    assert proxy.seen == []
+    assert forward_proxy.paths == []
 
 
 @pytest.mark.asyncio
-async def test_async_explicit_proxies_keyword_wins(emulator, proxy, clean_proxy_env):
+async def test_async_explicit_proxies_keyword_wins(emulator, forward_proxy, clean_proxy_env):
     clean_proxy_env.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
-    await _async_get_token(emulator, proxies={"http": proxy.url})
-    assert len(proxy.seen) == 3
+    await _async_get_token(emulator, proxies={"http": forward_proxy.url})
+    assert len(forward_proxy.paths) == 3
 
 
 @pytest.mark.asyncio
