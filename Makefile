@@ -11,10 +11,11 @@ CHECK_DIR := .generated-check
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: setup.py customizations/_version.py
+# Two distributions, both editable: the client (setup.py) and the emulator (emulator/pyproject.toml).
+$(VENV)/.installed: setup.py customizations/_version.py emulator/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -e '.[aio,emulator,dev]'
+	$(PY) -m pip install --quiet -e '.[aio,dev]' -e ./emulator
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -54,4 +55,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) node_modules $(CHECK_DIR) $(CHECK_DIR).log .bench build dist *.egg-info
+	rm -rf $(VENV) node_modules $(CHECK_DIR) $(CHECK_DIR).log .bench build dist *.egg-info emulator/build emulator/*.egg-info
