@@ -90,6 +90,8 @@ class Admin:
         self.faults = faults
         self.aad_signer = aad_signer
         self.untrusted_signer = untrusted_signer
+        # What a reset returns to: the lifetime the emulator was started with, and no clock offset.
+        self._startup_token_ttl_seconds = issuer.test_ttl_seconds
         self._routes = {
             ("GET", "health"): self.health,
             ("GET", "jwks"): self.jwks,
@@ -101,6 +103,7 @@ class Admin:
             ("POST", "settings"): self.update_settings,
             ("POST", "aad/token"): self.mint_aad_token,
             ("GET", "stats"): self.stats,
+            ("POST", "reset"): self.reset,
         }
 
     async def handle(self, request: web.Request, subpath: Optional[str]) -> web.Response:
@@ -191,6 +194,18 @@ class Admin:
         claims = {name: value for name, value in claims.items() if value is not None}
         signer = self.untrusted_signer if document.get("untrusted") is True else self.aad_signer
         return json_response(request, 200, {"token": signer.sign(claims)})
+
+    async def reset(self, request: web.Request) -> web.Response:
+        """A clean state for the next test: no identity (tokens issued so far become unknown), no queued
+        fault, the startup settings. Keys, the access key and the resource id stay, so connection
+        strings and JWKS already handed out keep working."""
+        if parse_object(await read_body(request), required=False):
+            raise validation("A reset takes no options; send no body or {}.", target="body")
+        self.store.reset()
+        self.faults.clear()
+        self.issuer.test_ttl_seconds = self._startup_token_ttl_seconds
+        self.clock.offset_seconds = 0.0
+        return await self.stats(request)
 
     async def stats(self, request: web.Request) -> web.Response:
         return json_response(request, 200, {**self.store.stats(), "queuedFaults": len(self.faults.list())})

@@ -177,6 +177,18 @@ class Store:
             except sqlite3.Error as exc:
                 log.warning("rollback failed: %s", exc)
 
+    def reset(self) -> None:
+        """Forget every identity (tombstones and custom ids included), in one transaction."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM identities")
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self._rollback()
+            raise
+        self._cache.clear()
+        self._dirty.clear()
+
     def stats(self) -> Dict[str, int]:
         live, deleted = self._db.execute(
             "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM identities"
