@@ -24,7 +24,10 @@ def ensure() -> str:
     if fresh:
         print(f"bench: creating {os.path.relpath(VENV, ROOT)} (once)", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-        subprocess.run([PYTHON, *_PIP, "setuptools", "wheel", f"{ROOT}[aio]", EMULATOR], check=True)
+        subprocess.run([PYTHON, *_PIP, f"{ROOT}[aio]", EMULATOR], check=True)
+    # The builds below run without isolation, on this venv's setuptools: the emulator's pyproject.toml
+    # needs 77+ (an SPDX license), newer than what venv bootstraps (and than older bench venvs hold).
+    subprocess.run([PYTHON, *_PIP, "setuptools>=77", "wheel"], check=True)
     subprocess.run([PYTHON, *_PIP, "--no-deps", "--no-build-isolation", "--force-reinstall", ROOT, EMULATOR],
                    check=True, cwd=VENV)
     return PYTHON

@@ -105,6 +105,11 @@ def test_emulator_alone_serves_signed_requests_without_the_client(emulator_venv,
     python = emulator_venv / "python"
     assert "ModuleNotFoundError" in _run(python, "import azure.communication.identity", cwd=tmp_path).stderr
     assert "ModuleNotFoundError" in _run(python, "import azure.core", cwd=tmp_path).stderr
+    # Every module imports with the emulator's own dependencies (the plugin needs only pytest, which
+    # loads it); none reaches for the client.
+    modules = sorted(p.stem for p in (ROOT / "emulator").glob("*.py") if p.stem not in ("__main__", "pytest_plugin"))
+    imported = _run(python, "".join(f"import acs_identity_emulator.{m}\n" for m in modules), cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
     plugins = _run(python, "from importlib.metadata import entry_points\n"
                            "print([e.value for e in entry_points(group='pytest11')])", cwd=tmp_path)
     assert plugins.stdout.strip() == "['acs_identity_emulator.pytest_plugin']", plugins.stderr
