@@ -39,10 +39,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _lifetime(text: str) -> timedelta:
     """``60m``, ``1h``, ``1h30m`` or a bare number of minutes; the client checks the range."""
-    match = _LIFETIME.fullmatch(text.strip())
-    if text.strip().isdigit():
-        return timedelta(minutes=int(text))
-    if not text.strip() or match is None:
+    value = text.strip()
+    if value.isdigit():
+        return timedelta(minutes=int(value))
+    match = _LIFETIME.fullmatch(value)
+    if not value or match is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a lifetime such as 60m, 1h or 1h30m")
     return timedelta(hours=int(match["hours"] or 0), minutes=int(match["minutes"] or 0))
 
