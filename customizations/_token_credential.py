@@ -26,8 +26,10 @@ from ._token_utils import (
     check_options,
     create_access_token,
     get_current_utc_as_int,
+    log_background_failure,
     on_demand_window,
     read_clock,
+    replaced_since,
     retry_after_failure,
     static_token_expired,
 )
@@ -216,8 +218,7 @@ class CommunicationTokenCredential:
 
     def _on_timer(self, timer: _RefreshTimer) -> None:
         try:
-            # Skip when a refresh already replaced the token this timer was armed for.
-            self._refresh_shared(lambda current, _now: current.generation != timer.generation)
+            self._refresh_shared(replaced_since(timer.generation))
         except Exception as exc:  # the refresher's errors cannot propagate from a timer thread
             with self._state_lock:
                 if self._closed or self._timer is not timer:
@@ -228,12 +229,7 @@ class CommunicationTokenCredential:
                 else:
                     self._timer = None  # the next refresh (on demand) arms it again
                     timer.detach()
-            # Type only: the refresher's message might contain a token.
-            _LOGGER.warning(
-                "Background refresh of the communication token failed (%s); %s",
-                type(exc).__name__,
-                f"retrying at {retry_at.isoformat()}" if retry_at else "the next get_token() will retry",
-            )
+            log_background_failure(_LOGGER, exc, retry_at)
 
     def _after_fork_in_child(self) -> None:
         """Runs in a forked child, with _state_lock held since before the fork (see _ForkGuard)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import math
 import re
 import time
@@ -392,6 +393,21 @@ def check_options(token_refresher: Any, proactive_refresh: Any, refresh_before_e
     if refresh_before_expiry <= timedelta(0):
         raise ValueError("refresh_before_expiry must be a positive timedelta")
     return proactive
+
+
+def replaced_since(generation: int) -> Callable[[CachedToken, datetime], bool]:
+    """The skip check of a background refresh: moot once another refresh replaced the token it was
+    planned for."""
+    return lambda current, _now: current.generation != generation
+
+
+def log_background_failure(logger: logging.Logger, error: BaseException, retry_at: Optional[datetime]) -> None:
+    # The type only: the refresher's message might contain a token.
+    logger.warning(
+        "Background refresh of the communication token failed (%s); %s",
+        type(error).__name__,
+        f"retrying at {retry_at.isoformat()}" if retry_at else "the next get_token() will retry",
+    )
 
 
 def static_token_expired(cached: CachedToken) -> str:

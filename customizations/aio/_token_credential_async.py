@@ -22,8 +22,10 @@ from .._token_utils import (
     check_options,
     create_access_token,
     get_current_utc_as_int,
+    log_background_failure,
     on_demand_window,
     read_clock,
+    replaced_since,
     retry_after_failure,
     static_token_expired,
 )
@@ -217,8 +219,7 @@ class CommunicationTokenCredential:
 
     async def _on_timer(self, timer: _AsyncRefreshTimer) -> None:
         try:
-            # Skip when a refresh already replaced the token this timer was planned for.
-            await self._refresh_shared(lambda current, _now: current.generation != timer.generation)
+            await self._refresh_shared(replaced_since(timer.generation))
         except Exception as exc:  # nobody awaits this task, so log instead of raising
             if self._closed or self._timer is not timer:
                 return
@@ -228,11 +229,7 @@ class CommunicationTokenCredential:
             else:
                 self._timer = None  # the next refresh (on demand) plans it again
                 timer.detach()
-            _LOGGER.warning(
-                "Background refresh of the communication token failed (%s); %s",
-                type(exc).__name__,  # type only: the refresher's message might contain a token
-                f"retrying at {retry_at.isoformat()}" if retry_at else "the next get_token() will retry",
-            )
+            log_background_failure(_LOGGER, exc, retry_at)
 
     def _after_fork_in_child(self) -> None:
         # The parent's event loops do not run in the child: forget its refresh in flight, and let the
