@@ -6,6 +6,7 @@ there; the tests below do what such code does, against the emulator where a toke
 
 from __future__ import annotations
 
+import base64
 import importlib
 import sys
 from datetime import datetime, timezone
@@ -14,7 +15,6 @@ from unittest.mock import patch
 import pytest
 from azure.core.credentials import AccessToken
 
-from acs_identity_emulator.testing import running_emulator
 from azure.communication.identity import CommunicationIdentityClient
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncCommunicationIdentityClient
 
@@ -46,10 +46,9 @@ def test_the_private_modules_are_the_real_ones_not_copies():
 
 
 @pytest.fixture(scope="module")
-def issuing():
-    with running_emulator(in_memory=True) as emu:
-        with CommunicationIdentityClient.from_connection_string(emu.connection_string) as client:
-            yield emu, client, client.create_user()
+def issuing(emulator):
+    with CommunicationIdentityClient.from_connection_string(emulator.connection_string) as client:
+        yield emulator, client, client.create_user()
 
 
 def test_official_style_code_with_a_patched_clock_refreshes_through_the_emulator(issuing):
@@ -116,8 +115,6 @@ async def test_official_style_async_code_with_a_patched_clock_refreshes_through_
 
 def test_tokens_built_like_the_official_tests_build_them():
     # Standard base64 payload after a line break and indentation, a fractional exp: accepted there.
-    import base64
-
     from azure.communication.identity._shared.user_credential import CommunicationTokenCredential
     from azure.communication.identity._shared.utils import create_access_token
 
