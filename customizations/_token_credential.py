@@ -213,8 +213,16 @@ class CommunicationTokenCredential:
             self._timer.cancel()
         now = self._now()
         due = retry_at if retry_at is not None else self._current.proactive_due(self._lead, now)
-        self._timer = _RefreshTimer(self, (due - now).total_seconds(), self._current.generation)
-        self._timer.start()
+        timer = _RefreshTimer(self, (due - now).total_seconds(), self._current.generation)
+        try:
+            timer.start()
+        except RuntimeError as exc:  # "can't start new thread": refreshing on demand still works
+            timer.detach()
+            self._timer = None
+            _LOGGER.warning("Could not start the background refresh of the communication token (%s); "
+                            "get_token() refreshes it when it is close to expiry", exc)
+            return
+        self._timer = timer
 
     def _on_timer(self, timer: _RefreshTimer) -> None:
         try:

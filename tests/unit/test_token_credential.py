@@ -453,6 +453,22 @@ def test_background_failure_is_logged_without_secrets_and_retried_later(clock, c
         assert credential.get_token().token == token_at(T0 + timedelta(minutes=59), "fresh")
 
 
+def test_without_a_thread_to_spare_the_credential_refreshes_on_demand(clock, monkeypatch, caplog):
+    def no_threads_left(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(_token_credential._RefreshTimer, "start", no_threads_left)
+    caplog.set_level(logging.WARNING, logger="azure.communication.identity")
+    refresher = Refresher(lambda: token_at(clock.now + timedelta(hours=1), "fresh"))
+    with CommunicationTokenCredential(
+        token_at(T0 + timedelta(minutes=5)), token_refresher=refresher, proactive_refresh=True
+    ) as credential:
+        assert credential._timer is None
+        assert "Could not start the background refresh" in caplog.records[0].getMessage()
+        assert credential.get_token().token == token_at(T0 + timedelta(hours=1), "fresh")
+    assert refresher.calls == 1
+
+
 # ---------------------------------------------------------------- close and lifecycle
 
 
