@@ -394,7 +394,8 @@ def readme_section(table: Dict[str, Dict[str, Any]], default_version: str) -> st
         against = f"(vs {previous_ga}) " if previous_ga else ""
         kind = "preview" if entry["preview"] else "GA"
         name = f"`{version}`" + (" (default)" if version == default_version else "")
-        rows.append(f"| {name} | {kind} | {against}{'; '.join(changes) or 'nothing on the wire'} |")
+        said = "; ".join(changes) or "the same operations, fields, headers and scopes"
+        rows.append(f"| {name} | {kind} | {against}{said} |")
         if not entry["preview"]:
             previous_ga = version
     return "\n".join([README_BEGIN, *rows, README_END])
