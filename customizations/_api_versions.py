@@ -147,7 +147,3 @@ def parse_api_version(value: object) -> VersionFeatures:
                          f"(the first is {API_VERSIONS[0]})")
     return VersionFeatures(text, earlier[-1])
 
-
-def versions_with(has_it: Callable[[VersionFeatures], bool]) -> List[ApiVersion]:
-    """The known versions for which ``has_it`` holds, oldest first (for tests and documentation)."""
-    return [ApiVersion(v) for v in API_VERSIONS if has_it(VersionFeatures(v, v))]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceResponseError
 
-from acs_identity_emulator.testing import running_emulator
 from azure.communication.identity import ApiVersion, CommunicationIdentityClient
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
 
@@ -15,19 +14,6 @@ REPEATABLE = ApiVersion.V2023_08_01
 LOST_RESPONSES = [{"status": 500}, {"status": 502}, {"status": 504}, {"drop": True},
                   {"delay_seconds": 2}]  # with read_timeout=0.5: a read timeout
 LOST_IDS = ["500", "502", "504", "dropped", "read-timeout"]
-
-
-@pytest.fixture(scope="module")
-def faulty():
-    with running_emulator(in_memory=True) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(faulty):
-    faulty.clear_faults()
-    yield faulty
-    faulty.clear_faults()
 
 
 class Attempts:
@@ -110,3 +96,44 @@ def test_each_create_call_gets_its_own_request_id(emu):
         users = {client.create_user().raw_id for _ in range(3)}
     assert len(users) == 3 and _identities(emu) == before + 3
     assert len({h["Repeatability-Request-ID"] for h in attempts.headers}) == 3
+
+
+RETRIED = [(408, {}), (429, {}), (502, {}), (507, {}), (500, {}), (504, {}), (503, {}), (429, {"Retry-After": "0"}),
+           (400, {"Retry-After": "0"})]
+RAISED = [400, 404, 409, 501, 505]
+
+
+@pytest.mark.parametrize(("status", "headers"), RETRIED, ids=[f"{s}{'-retry-after' if h else ''}" for s, h in RETRIED])
+def test_on_2023_08_01_a_create_is_retried_like_an_idempotent_request(emu, status, headers):
+    """The same statuses as DELETE and GET: the repeat cannot make a second identity."""
+    attempts = Attempts()
+    before = _identities(emu)
+    with CommunicationIdentityClient.from_connection_string(emu.connection_string, api_version=REPEATABLE,
+                                                            **_options(attempts)) as client:
+        emu.inject_fault(operation="create", status=status, headers=headers, count=1)
+        client.create_user()
+    assert len(attempts.headers) == 2 and _identities(emu) == before + 1
+
+
+@pytest.mark.parametrize("status", RAISED)
+def test_on_2023_08_01_other_client_errors_still_raise(emu, status):
+    attempts = Attempts()
+    with CommunicationIdentityClient.from_connection_string(emu.connection_string, api_version=REPEATABLE,
+                                                            **_options(attempts)) as client:
+        emu.inject_fault(operation="create", status=status, count=1)
+        with pytest.raises(HttpResponseError) as info:
+            client.create_user()
+    assert info.value.status_code == status and len(attempts.headers) == 1
+
+
+def test_on_2023_08_01_a_refused_connection_is_retried(closed_port_endpoint):
+    from azure.core.credentials import AzureKeyCredential
+    from azure.core.exceptions import ServiceRequestError
+
+    attempts = Attempts()
+    with CommunicationIdentityClient(closed_port_endpoint, AzureKeyCredential("a2V5"), api_version=REPEATABLE,
+                                     raw_request_hook=attempts, retry_total=2, retry_backoff_factor=0.01) as client:
+        with pytest.raises(ServiceRequestError):
+            client.create_user()
+    assert len(attempts.headers) == 3
+    assert len({h["Repeatability-Request-ID"] for h in attempts.headers}) == 1
