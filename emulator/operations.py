@@ -13,12 +13,12 @@ from .errors import ApiError, shorten, unauthorized, validation
 from .keys import KeyRing
 from .repeatability import Repeatability
 from .store import Identity, Store
+from .teams_extension import AUDIENCES as TEAMS_AUDIENCES
 from .teams_extension import TeamsExtension
 from .tokens import TokenIssuer
 from .versions import VERSIONS, ApiVersion, versions_with_field, versions_with_scope
 from .wire import empty_response, is_int, iso_utc, json_response, parse_object
 
-TEAMS_AUDIENCES = frozenset({"https://auth.msft.communication.azure.com", "https://auth.msft.communication.azure.com/"})
 TEAMS_PERMISSIONS = frozenset({"Teams.ManageCalls", "Teams.ManageChats"})
 _USER_ID = re.compile(r"8:acs:[0-9a-fA-F-]{36}_[A-Za-z0-9._:-]{1,128}")  # used with fullmatch
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
