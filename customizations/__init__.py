@@ -25,6 +25,8 @@ _EXPORTS = {
     "MicrosoftTeamsAppIdentifier": "._identifiers",
     "UnknownIdentifier": "._identifiers",
     "TeamsExtensionUserIdentifier": "._identifiers",
+    "TeamsExtensionAssignment": "._teams_extension",
+    "TeamsExtensionPrincipalType": "._teams_extension",
     "identifier_to_raw_id": "._identifiers",
     "identifier_from_raw_id": "._identifiers",
     "parse_connection_string": "._connection_string",
@@ -48,6 +50,8 @@ __all__ = [
     "MicrosoftTeamsAppIdentifier",
     "MicrosoftTeamsUserIdentifier",
     "PhoneNumberIdentifier",
+    "TeamsExtensionAssignment",
+    "TeamsExtensionPrincipalType",
     "TeamsExtensionUserIdentifier",
     "UnknownIdentifier",
     "decode_access_token",
@@ -91,5 +95,6 @@ if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
     )
     from ._models import AccessToken, CommunicationUserDetails
     from ._scopes import CommunicationTokenScope
+    from ._teams_extension import TeamsExtensionAssignment, TeamsExtensionPrincipalType
     from ._token_credential import CommunicationTokenCredential
     from ._token_utils import AccessTokenClaims, decode_access_token

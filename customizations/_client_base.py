@@ -6,34 +6,38 @@ Everything here runs before a request is built or after a response is parsed; no
 from __future__ import annotations
 
 import inspect
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 from azure.core.credentials import AzureKeyCredential
 
-from ._api_versions import DEFAULT_API_VERSION, ApiVersion, parse_api_version, require_feature
+from ._api_versions import DEFAULT_API_VERSION, VersionFeatures, parse_api_version
 from ._connection_string import check_access_key, normalize_endpoint
 from ._hmac import HMACCredentialPolicy, SignedRequestAuthenticationError
 from ._identifiers import CommunicationUserIdentifier, identifier_to_raw_id
 from ._models import AccessToken, CommunicationUserDetails
-from ._policies import CREATE_ONCE, RedactingNetworkTraceLoggingPolicy
+from ._policies import CREATE_ONCE, REPEATABLE, RedactingNetworkTraceLoggingPolicy
 from ._scopes import expires_in_minutes, wire_scopes
 from ._version import VERSION
 
 #: Azure AD scope for Communication Services (the double slash is part of the resource id).
 AAD_SCOPE = "https://communication.azure.com//.default"
-MAX_CUSTOM_ID_LENGTH = 256
+#: The header pair with which a version's create may be sent again (2023-08-01), and the generated keywords.
+REPEATABILITY_HEADERS = {"Repeatability-Request-ID": "repeatability_request_id",
+                         "Repeatability-First-Sent": "repeatability_first_sent"}
 
 
 class ClientSettings:
     """Validated constructor arguments, shared by both clients."""
 
-    __slots__ = ("api_version", "create_once", "endpoint", "is_key_credential")
+    __slots__ = ("create_once", "endpoint", "is_key_credential", "repeatable_create", "version")
 
     def __init__(self, endpoint: object, credential: object, api_version: object, *, asynchronous: bool) -> None:
         self.create_once = False
         self.endpoint = normalize_endpoint(endpoint)
-        self.api_version = parse_api_version(DEFAULT_API_VERSION if api_version is None else api_version)
+        self.version: VersionFeatures = parse_api_version(DEFAULT_API_VERSION if api_version is None else api_version)
+        self.repeatable_create = all(self.version.header("create", name) for name in REPEATABILITY_HEADERS)
         if isinstance(credential, AzureKeyCredential):
             check_access_key(credential.key)  # a key that cannot sign fails here, not at the first request
             self.is_key_credential = True
@@ -69,7 +73,7 @@ def generated_client_kwargs(settings: ClientSettings, credential: Any, bearer_po
         kwargs["retry_policy"] = retry_policy_type(**kwargs)
     if "logging_policy" not in kwargs:
         kwargs["logging_policy"] = RedactingNetworkTraceLoggingPolicy(**kwargs)
-    return dict(kwargs, authentication_policy=policy, api_version=settings.api_version.value)
+    return dict(kwargs, authentication_policy=policy, api_version=settings.version.sent)
 
 
 #: 401s of signed requests say when the request date was the problem.
@@ -83,8 +87,19 @@ def call_options(kwargs: dict) -> dict:
 
 
 def create_options(settings: ClientSettings, kwargs: dict) -> dict:
-    """Per-call options for a create: never replayed once the service may have acted on it."""
-    if settings.create_once:
+    """Per-call options for a create.
+
+    Where the version defines repeatability headers (2023-08-01), the create carries a fresh
+    ``Repeatability-Request-ID`` and its ``Repeatability-First-Sent``, fixed for every retry of this
+    call, and is retried like any other request: the service answers a repeat with what the first
+    one created. Elsewhere it is never replayed once the service may have acted on it.
+    """
+    if settings.repeatable_create:
+        kwargs.setdefault("repeatability_request_id", str(uuid.uuid4()))
+        kwargs.setdefault("repeatability_first_sent", datetime.now(timezone.utc).replace(microsecond=0))
+        if settings.create_once:  # our retry policy: let it replay the POST after a lost response
+            kwargs[REPEATABLE] = True
+    elif settings.create_once:
         kwargs[CREATE_ONCE] = True
     return call_options(kwargs)
 
@@ -101,36 +116,36 @@ def user_raw_id(user: object) -> str:
     return raw_id
 
 
-def create_request_fields(api_version: ApiVersion, custom_id: Optional[str], *, with_token: bool = False,
+def create_request_fields(version: VersionFeatures, custom_id: Optional[str], *, with_token: bool = False,
                           scopes: Any = None, token_expires_in: Optional[timedelta] = None) -> dict:
     fields: dict = {}
     if with_token:
-        fields["create_token_with_scopes"] = wire_scopes(scopes, api_version)
-        minutes = expires_in_minutes(token_expires_in, api_version)
+        fields["create_token_with_scopes"] = wire_scopes(scopes, version)
+        minutes = expires_in_minutes(token_expires_in, version, "create")
         if minutes is not None:
             fields["expires_in_minutes"] = minutes
     if custom_id is not None:
-        require_feature(api_version, "custom_id")
-        fields["custom_id"] = check_custom_id(custom_id)
+        fields["custom_id"] = check_custom_id(custom_id, version)
     return fields
 
 
-def issue_request_fields(api_version: ApiVersion, scopes: Any, token_expires_in: Optional[timedelta]) -> dict:
-    fields: dict = {"scopes": wire_scopes(scopes, api_version)}
-    minutes = expires_in_minutes(token_expires_in, api_version)
+def issue_request_fields(version: VersionFeatures, scopes: Any, token_expires_in: Optional[timedelta]) -> dict:
+    fields: dict = {"scopes": wire_scopes(scopes, version)}
+    minutes = expires_in_minutes(token_expires_in, version, "issueAccessToken")
     if minutes is not None:
         fields["expires_in_minutes"] = minutes
     return fields
 
 
-def check_custom_id(custom_id: object) -> str:
+def check_custom_id(custom_id: object, version: VersionFeatures) -> str:
     if not isinstance(custom_id, str):
         raise TypeError(f"custom_id must be a str, not {type(custom_id).__name__}")
+    field = version.require_field("create", "customId", "custom_id")
     if not custom_id.strip():
         raise ValueError("custom_id must be a non-empty string, such as your app's own user id")
-    if len(custom_id) > MAX_CUSTOM_ID_LENGTH:
-        raise ValueError(f"custom_id is {len(custom_id)} characters long; the service accepts at most "
-                         f"{MAX_CUSTOM_ID_LENGTH}")
+    longest = field.get("maxLength")
+    if longest is not None and len(custom_id) > longest:
+        raise ValueError(f"custom_id is {len(custom_id)} characters long; the service accepts at most {longest}")
     return custom_id
 
 

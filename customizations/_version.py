@@ -3,4 +3,4 @@
 VERSION = "1.0.0"
 
 #: The api-version sent when the caller does not choose one.
-DEFAULT_API_VERSION = "2023-10-01"
+DEFAULT_API_VERSION = "2025-06-30"

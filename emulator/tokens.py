@@ -6,11 +6,14 @@ import time
 from typing import Any, Dict, Iterable, Optional, Tuple
 
 from .keys import KeyRing, MalformedToken, Signer, split_token
-from .store import Identity, Store
+from .store import Assignment, Identity, Store
 
 # Private claim with the identity's revision at issue time; a revoke or delete bumps the revision,
 # so every earlier token is invalid and later ones are not, whatever the clock resolution.
 REVISION_CLAIM = "acsEmulatorRevision"
+# Private claim of Teams Phone extensibility tokens: the generation of the assignment they were issued
+# under. Deleting the assignment (even if it is created again later) invalidates them.
+ASSIGNMENT_CLAIM = "acsEmulatorAssignment"
 # Permission bits seen in real tokens for Communication Services users.
 ACS_USER_SCP = 1792
 TEAMS_USER_SCP = 1024
@@ -63,6 +66,26 @@ class TokenIssuer:
         }
         return self.signer.sign(claims), expires
 
+    def issue_for_teams_extension_user(self, assignment: Assignment, expires: int) -> Tuple[str, str, int]:
+        """(identity id, token, expiry) for an assignment's principal; the token expires with its Entra token."""
+        now = int(time.time())
+        if self.test_ttl_seconds is not None:
+            expires = min(expires, now + self.test_ttl_seconds)
+        skype_id = f"acs:{self.resource_id}_{assignment.tenant_id}_{assignment.object_id}"
+        claims = {
+            "skypeid": skype_id,
+            "scp": ACS_USER_SCP,
+            "csi": str(now),
+            "exp": expires,
+            "acsScope": "voip",
+            "resourceId": self.resource_id,
+            "resourceLocation": self.location,
+            "iat": now,
+            "jti": secrets.token_hex(8),
+            ASSIGNMENT_CLAIM: assignment.generation,
+        }
+        return "8:" + skype_id, self.signer.sign(claims), expires
+
     def status(self, token: Any, store: Store) -> Dict[str, Any]:
         """{"valid", "reason", ...} for a token this emulator may have issued."""
         try:
@@ -73,7 +96,13 @@ class TokenIssuer:
             return {"valid": False, "reason": "bad-signature"}
         info: Dict[str, Any] = {"expiresAt": claims.get("exp"), "skypeid": claims.get("skypeid")}
         skype_id = claims.get("skypeid")
-        if isinstance(skype_id, str) and skype_id.startswith("acs:"):
+        if ASSIGNMENT_CLAIM in claims and isinstance(skype_id, str):
+            # acs:<resource>_<tenant>_<user>: valid while the assignment it was issued under exists.
+            _, tenant_id, object_id = (skype_id.split("_") + ["", ""])[:3]
+            assignment = store.get_assignment(tenant_id, object_id)
+            if assignment is None or assignment.generation != claims[ASSIGNMENT_CLAIM]:
+                return {"valid": False, "reason": "revoked", **info}
+        elif isinstance(skype_id, str) and skype_id.startswith("acs:"):
             identity = store.get("8:" + skype_id)
             if identity is None:
                 return {"valid": False, "reason": "unknown-identity", **info}

@@ -13,21 +13,26 @@ from azure.core.rest import HttpRequest, HttpResponse
 
 from . import models
 from ._configuration import CommunicationIdentityClientConfiguration
-from .operations import CommunicationIdentityOperations
+from .operations import CommunicationIdentityOperations, EntraUsersOperations, TeamsExtensionOperations
 
 class CommunicationIdentityClient:
-    """Creates Azure Communication Services identities (communication users), issues scoped access
-    tokens to them, revokes those tokens and deletes identities; exchanges a Teams user's Azure AD
-    token for a Communication Services token.
+    """Every api-version of the Identity service (2021-03-07, 2022-06-01, 2022-10-01, 2023-08-01,
+    2023-10-01, 2025-03-02-preview, 2025-06-30, 2026-09-23) in one document, derived by
+    codegen/derive_versions.py; a build input, not a contract.
 
     :ivar communication_identity: CommunicationIdentityOperations operations
     :vartype communication_identity:
      azure.communication.identity._generated.operations.CommunicationIdentityOperations
+    :ivar teams_extension: TeamsExtensionOperations operations
+    :vartype teams_extension:
+     azure.communication.identity._generated.operations.TeamsExtensionOperations
+    :ivar entra_users: EntraUsersOperations operations
+    :vartype entra_users: azure.communication.identity._generated.operations.EntraUsersOperations
     :param endpoint: The communication resource, for example
      https://my-resource.communication.azure.com.
     :type endpoint: str
-    :keyword api_version: Api Version. Default value is "2025-03-02-preview". Note that overriding
-     this default value may result in unsupported behavior.
+    :keyword api_version: Api Version. Default value is "2026-09-23". Note that overriding this
+     default value may result in unsupported behavior.
     :paramtype api_version: str
     """
 
@@ -45,6 +50,12 @@ class CommunicationIdentityClient:
         self._deserialize = Deserializer(client_models)
         self._serialize.client_side_validation = False
         self.communication_identity = CommunicationIdentityOperations(
+            self._client, self._config, self._serialize, self._deserialize
+        )
+        self.teams_extension = TeamsExtensionOperations(
+            self._client, self._config, self._serialize, self._deserialize
+        )
+        self.entra_users = EntraUsersOperations(
             self._client, self._config, self._serialize, self._deserialize
         )
 

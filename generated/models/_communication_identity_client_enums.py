@@ -22,3 +22,28 @@ class CommunicationTokenScope(str, Enum, metaclass=CaseInsensitiveEnumMeta):
     CHAT_JOIN_LIMITED = "chat.join.limited"
     #: Join calls, without starting new ones.
     VOIP_JOIN = "voip.join"
+
+class EntraPrincipalType(str, Enum, metaclass=CaseInsensitiveEnumMeta):
+    """What an Entra ID assignment covers.
+    """
+
+    #: One user.
+    USER = "user"
+    #: The members of a group.
+    GROUP = "group"
+    #: Every user of a workforce or external tenant.
+    TENANT = "tenant"
+
+class Enum1(str, Enum, metaclass=CaseInsensitiveEnumMeta):
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+class TeamsExtensionPrincipalType(str, Enum, metaclass=CaseInsensitiveEnumMeta):
+    """What kind of Teams principal an assignment is for.
+    """
+
+    #: A Teams resource account (auto attendant or call queue).
+    RESOURCE_ACCOUNT = "resourceAccount"
+    #: A Teams Phone user.
+    USER = "user"

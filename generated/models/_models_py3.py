@@ -14,6 +14,47 @@ if TYPE_CHECKING:
     import __init__ as _models
 
 
+class AccessTokenExchangeResult(msrest.serialization.Model):
+    """The identity a token exchange maps the Entra ID user to, and its access token.
+
+    All required parameters must be populated in order to send to Azure.
+
+    :ivar identity: Required. A communication identity.
+    :vartype identity: ~azure.communication.identity._generated.models.CommunicationIdentity
+    :ivar access_token: Required. An access token and when it stops being valid.
+    :vartype access_token:
+     ~azure.communication.identity._generated.models.CommunicationIdentityAccessToken
+    """
+
+    _validation = {
+        'identity': {'required': True},
+        'access_token': {'required': True},
+    }
+
+    _attribute_map = {
+        'identity': {'key': 'identity', 'type': 'CommunicationIdentity'},
+        'access_token': {'key': 'accessToken', 'type': 'CommunicationIdentityAccessToken'},
+    }
+
+    def __init__(
+        self,
+        *,
+        identity: "_models.CommunicationIdentity",
+        access_token: "_models.CommunicationIdentityAccessToken",
+        **kwargs
+    ):
+        """
+        :keyword identity: Required. A communication identity.
+        :paramtype identity: ~azure.communication.identity._generated.models.CommunicationIdentity
+        :keyword access_token: Required. An access token and when it stops being valid.
+        :paramtype access_token:
+         ~azure.communication.identity._generated.models.CommunicationIdentityAccessToken
+        """
+        super(AccessTokenExchangeResult, self).__init__(**kwargs)
+        self.identity = identity
+        self.access_token = access_token
+
+
 class CommunicationError(msrest.serialization.Model):
     """What went wrong.
 
@@ -277,9 +318,6 @@ class CommunicationIdentityAccessTokenResult(msrest.serialization.Model):
 class CommunicationIdentityCreateRequest(msrest.serialization.Model):
     """CommunicationIdentityCreateRequest.
 
-    :ivar custom_id: Your own id for the identity (1 to 256 characters). Creating again with the
-     same customId returns the same identity.
-    :vartype custom_id: str
     :ivar create_token_with_scopes: Issue an access token with these scopes for the new identity as
      well.
     :vartype create_token_with_scopes: list[str or
@@ -287,31 +325,31 @@ class CommunicationIdentityCreateRequest(msrest.serialization.Model):
     :ivar expires_in_minutes: How long the token stays valid, in whole minutes; 1440 (24 hours)
      when left out.
     :vartype expires_in_minutes: int
+    :ivar custom_id: Your own id for the identity (1 to 256 characters). Creating again with the
+     same customId returns the same identity.
+    :vartype custom_id: str
     """
 
     _validation = {
-        'custom_id': {'max_length': 256, 'min_length': 1},
         'expires_in_minutes': {'maximum': 1440, 'minimum': 60},
+        'custom_id': {'max_length': 256, 'min_length': 1},
     }
 
     _attribute_map = {
-        'custom_id': {'key': 'customId', 'type': 'str'},
         'create_token_with_scopes': {'key': 'createTokenWithScopes', 'type': '[str]'},
         'expires_in_minutes': {'key': 'expiresInMinutes', 'type': 'int'},
+        'custom_id': {'key': 'customId', 'type': 'str'},
     }
 
     def __init__(
         self,
         *,
-        custom_id: Optional[str] = None,
         create_token_with_scopes: Optional[List[Union[str, "_models.CommunicationTokenScope"]]] = None,
         expires_in_minutes: Optional[int] = None,
+        custom_id: Optional[str] = None,
         **kwargs
     ):
         """
-        :keyword custom_id: Your own id for the identity (1 to 256 characters). Creating again with the
-         same customId returns the same identity.
-        :paramtype custom_id: str
         :keyword create_token_with_scopes: Issue an access token with these scopes for the new identity
          as well.
         :paramtype create_token_with_scopes: list[str or
@@ -319,11 +357,270 @@ class CommunicationIdentityCreateRequest(msrest.serialization.Model):
         :keyword expires_in_minutes: How long the token stays valid, in whole minutes; 1440 (24 hours)
          when left out.
         :paramtype expires_in_minutes: int
+        :keyword custom_id: Your own id for the identity (1 to 256 characters). Creating again with the
+         same customId returns the same identity.
+        :paramtype custom_id: str
         """
         super(CommunicationIdentityCreateRequest, self).__init__(**kwargs)
-        self.custom_id = custom_id
         self.create_token_with_scopes = create_token_with_scopes
         self.expires_in_minutes = expires_in_minutes
+        self.custom_id = custom_id
+
+
+class EntraAssignment(msrest.serialization.Model):
+    """An Entra ID assignment: which users may exchange Entra ID tokens for Communication Services tokens of this resource.
+
+    All required parameters must be populated in order to send to Azure.
+
+    :ivar object_id: Required. The Entra ID object id of the user, group or tenant.
+    :vartype object_id: str
+    :ivar tenant_id: Required. The Entra ID tenant of the principal.
+    :vartype tenant_id: str
+    :ivar principal_type: Required. What an Entra ID assignment covers. Known values are: "user",
+     "group", "tenant".
+    :vartype principal_type: str or
+     ~azure.communication.identity._generated.models.EntraPrincipalType
+    :ivar client_ids: Required. The Entra ID client (application) ids through which the principal
+     may exchange tokens.
+    :vartype client_ids: list[str]
+    """
+
+    _validation = {
+        'object_id': {'required': True},
+        'tenant_id': {'required': True},
+        'principal_type': {'required': True},
+        'client_ids': {'required': True},
+    }
+
+    _attribute_map = {
+        'object_id': {'key': 'objectId', 'type': 'str'},
+        'tenant_id': {'key': 'tenantId', 'type': 'str'},
+        'principal_type': {'key': 'principalType', 'type': 'str'},
+        'client_ids': {'key': 'clientIds', 'type': '[str]'},
+    }
+
+    def __init__(
+        self,
+        *,
+        object_id: str,
+        tenant_id: str,
+        principal_type: Union[str, "_models.EntraPrincipalType"],
+        client_ids: List[str],
+        **kwargs
+    ):
+        """
+        :keyword object_id: Required. The Entra ID object id of the user, group or tenant.
+        :paramtype object_id: str
+        :keyword tenant_id: Required. The Entra ID tenant of the principal.
+        :paramtype tenant_id: str
+        :keyword principal_type: Required. What an Entra ID assignment covers. Known values are:
+         "user", "group", "tenant".
+        :paramtype principal_type: str or
+         ~azure.communication.identity._generated.models.EntraPrincipalType
+        :keyword client_ids: Required. The Entra ID client (application) ids through which the
+         principal may exchange tokens.
+        :paramtype client_ids: list[str]
+        """
+        super(EntraAssignment, self).__init__(**kwargs)
+        self.object_id = object_id
+        self.tenant_id = tenant_id
+        self.principal_type = principal_type
+        self.client_ids = client_ids
+
+
+class EntraAssignmentList(msrest.serialization.Model):
+    """A page of Entra ID assignments.
+
+    All required parameters must be populated in order to send to Azure.
+
+    :ivar value: Required. The assignments on this page.
+    :vartype value: list[~azure.communication.identity._generated.models.EntraAssignment]
+    :ivar next_link: The URL of the next page; absent on the last page.
+    :vartype next_link: str
+    """
+
+    _validation = {
+        'value': {'required': True},
+    }
+
+    _attribute_map = {
+        'value': {'key': 'value', 'type': '[EntraAssignment]'},
+        'next_link': {'key': 'nextLink', 'type': 'str'},
+    }
+
+    def __init__(
+        self,
+        *,
+        value: List["_models.EntraAssignment"],
+        next_link: Optional[str] = None,
+        **kwargs
+    ):
+        """
+        :keyword value: Required. The assignments on this page.
+        :paramtype value: list[~azure.communication.identity._generated.models.EntraAssignment]
+        :keyword next_link: The URL of the next page; absent on the last page.
+        :paramtype next_link: str
+        """
+        super(EntraAssignmentList, self).__init__(**kwargs)
+        self.value = value
+        self.next_link = next_link
+
+
+class EntraAssignmentRequest(msrest.serialization.Model):
+    """What an Entra ID assignment grants.
+
+    All required parameters must be populated in order to send to Azure.
+
+    :ivar tenant_id: Required. The Entra ID tenant of the principal.
+    :vartype tenant_id: str
+    :ivar principal_type: Required. What an Entra ID assignment covers. Known values are: "user",
+     "group", "tenant".
+    :vartype principal_type: str or
+     ~azure.communication.identity._generated.models.EntraPrincipalType
+    :ivar client_ids: Required. The Entra ID client (application) ids through which the principal
+     may exchange tokens.
+    :vartype client_ids: list[str]
+    """
+
+    _validation = {
+        'tenant_id': {'required': True},
+        'principal_type': {'required': True},
+        'client_ids': {'required': True},
+    }
+
+    _attribute_map = {
+        'tenant_id': {'key': 'tenantId', 'type': 'str'},
+        'principal_type': {'key': 'principalType', 'type': 'str'},
+        'client_ids': {'key': 'clientIds', 'type': '[str]'},
+    }
+
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        principal_type: Union[str, "_models.EntraPrincipalType"],
+        client_ids: List[str],
+        **kwargs
+    ):
+        """
+        :keyword tenant_id: Required. The Entra ID tenant of the principal.
+        :paramtype tenant_id: str
+        :keyword principal_type: Required. What an Entra ID assignment covers. Known values are:
+         "user", "group", "tenant".
+        :paramtype principal_type: str or
+         ~azure.communication.identity._generated.models.EntraPrincipalType
+        :keyword client_ids: Required. The Entra ID client (application) ids through which the
+         principal may exchange tokens.
+        :paramtype client_ids: list[str]
+        """
+        super(EntraAssignmentRequest, self).__init__(**kwargs)
+        self.tenant_id = tenant_id
+        self.principal_type = principal_type
+        self.client_ids = client_ids
+
+
+class TeamsExtensionAssignment(msrest.serialization.Model):
+    """A Teams Phone extensibility assignment: who may exchange Entra ID tokens for Communication Services tokens of this resource.
+
+    All required parameters must be populated in order to send to Azure.
+
+    :ivar object_id: Required. The Entra ID object id of the user or resource account.
+    :vartype object_id: str
+    :ivar tenant_id: Required. The Entra ID tenant of the principal.
+    :vartype tenant_id: str
+    :ivar principal_type: Required. What kind of Teams principal an assignment is for. Known values
+     are: "resourceAccount", "user".
+    :vartype principal_type: str or
+     ~azure.communication.identity._generated.models.TeamsExtensionPrincipalType
+    :ivar client_ids: The Entra ID client (application) ids through which the principal may
+     exchange tokens; any application when left out.
+    :vartype client_ids: list[str]
+    """
+
+    _validation = {
+        'object_id': {'required': True},
+        'tenant_id': {'required': True},
+        'principal_type': {'required': True},
+    }
+
+    _attribute_map = {
+        'object_id': {'key': 'objectId', 'type': 'str'},
+        'tenant_id': {'key': 'tenantId', 'type': 'str'},
+        'principal_type': {'key': 'principalType', 'type': 'str'},
+        'client_ids': {'key': 'clientIds', 'type': '[str]'},
+    }
+
+    def __init__(
+        self,
+        *,
+        object_id: str,
+        tenant_id: str,
+        principal_type: Union[str, "_models.TeamsExtensionPrincipalType"],
+        client_ids: Optional[List[str]] = None,
+        **kwargs
+    ):
+        """
+        :keyword object_id: Required. The Entra ID object id of the user or resource account.
+        :paramtype object_id: str
+        :keyword tenant_id: Required. The Entra ID tenant of the principal.
+        :paramtype tenant_id: str
+        :keyword principal_type: Required. What kind of Teams principal an assignment is for. Known
+         values are: "resourceAccount", "user".
+        :paramtype principal_type: str or
+         ~azure.communication.identity._generated.models.TeamsExtensionPrincipalType
+        :keyword client_ids: The Entra ID client (application) ids through which the principal may
+         exchange tokens; any application when left out.
+        :paramtype client_ids: list[str]
+        """
+        super(TeamsExtensionAssignment, self).__init__(**kwargs)
+        self.object_id = object_id
+        self.tenant_id = tenant_id
+        self.principal_type = principal_type
+        self.client_ids = client_ids
+
+
+class TeamsExtensionAssignmentRequest(msrest.serialization.Model):
+    """What a Teams Phone extensibility assignment grants.
+
+    All required parameters must be populated in order to send to Azure.
+
+    :ivar principal_type: Required. What kind of Teams principal an assignment is for. Known values
+     are: "resourceAccount", "user".
+    :vartype principal_type: str or
+     ~azure.communication.identity._generated.models.TeamsExtensionPrincipalType
+    :ivar client_ids: The Entra ID client (application) ids through which the principal may
+     exchange tokens; any application when left out.
+    :vartype client_ids: list[str]
+    """
+
+    _validation = {
+        'principal_type': {'required': True},
+    }
+
+    _attribute_map = {
+        'principal_type': {'key': 'principalType', 'type': 'str'},
+        'client_ids': {'key': 'clientIds', 'type': '[str]'},
+    }
+
+    def __init__(
+        self,
+        *,
+        principal_type: Union[str, "_models.TeamsExtensionPrincipalType"],
+        client_ids: Optional[List[str]] = None,
+        **kwargs
+    ):
+        """
+        :keyword principal_type: Required. What kind of Teams principal an assignment is for. Known
+         values are: "resourceAccount", "user".
+        :paramtype principal_type: str or
+         ~azure.communication.identity._generated.models.TeamsExtensionPrincipalType
+        :keyword client_ids: The Entra ID client (application) ids through which the principal may
+         exchange tokens; any application when left out.
+        :paramtype client_ids: list[str]
+        """
+        super(TeamsExtensionAssignmentRequest, self).__init__(**kwargs)
+        self.principal_type = principal_type
+        self.client_ids = client_ids
 
 
 class TeamsUserExchangeTokenRequest(msrest.serialization.Model):

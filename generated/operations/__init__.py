@@ -4,12 +4,16 @@
 # --------------------------------------------------------------------------
 
 from ._communication_identity_operations import CommunicationIdentityOperations
+from ._teams_extension_operations import TeamsExtensionOperations
+from ._entra_users_operations import EntraUsersOperations
 
 from ._patch import __all__ as _patch_all
 from ._patch import *  # type: ignore # pylint: disable=unused-wildcard-import
 from ._patch import patch_sdk as _patch_sdk
 __all__ = [
     'CommunicationIdentityOperations',
+    'TeamsExtensionOperations',
+    'EntraUsersOperations',
 ]
 __all__.extend([p for p in _patch_all if p not in __all__])
 _patch_sdk()

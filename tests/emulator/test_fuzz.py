@@ -45,11 +45,22 @@ def _load_swagger_facts():
 facts = _load_swagger_facts()
 VERSIONS = facts.versions()
 NEWEST = VERSIONS[-1]
+CUSTOM_ID_VERSION = next(v for v in VERSIONS if "customId" in facts.load(v)["definitions"][
+    "CommunicationIdentityCreateRequest"]["properties"])
+# In the swagger, not served by the emulator yet (the Entra ID issue builds them; test_teams_extension.py
+# pins their 501): fuzzing them would only meet that answer.
+NOT_EMULATED = {"EntraUsers_ExchangeAccessToken", "EntraUsers_ListAssignments", "EntraUsers_UpdateAssignments",
+                "EntraUsers_GetAssignment", "EntraUsers_CreateOrReplaceAssignment", "EntraUsers_DeleteAssignment"}
+TEAMS_EXCHANGE = "/access/teamsExtension/:exchangeAccessToken"
+# Teams Phone extensibility principals the fuzzer addresses: (tenant, object id), a few, so a PUT is seen
+# by later GETs, DELETEs and exchanges.
+PRINCIPALS = [(str(uuid.uuid4()), str(uuid.uuid4())) for _ in range(3)]
 SERVICE_EXAMPLES = 3000
 ADMIN_EXAMPLES = 400
 FAULT_EXAMPLES = 120
 JSON_TYPE = "application/json; charset=utf-8"
 COUNTS = {"service": 0, "admin": 0, "faults": 0, "faulted_requests": 0, "success": 0}
+SUCCESS_BY_OPERATION: Dict[str, int] = {}
 HYPOTHESIS = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=True)
 
 
@@ -69,6 +80,7 @@ ERROR_SHAPE = _validator(NEWEST, {"$ref": "#/definitions/CommunicationErrorRespo
 class Operation:
     def __init__(self, version: str, op: Any) -> None:
         self.version = version
+        self.operation_id = op.operation_id
         self.method = op.method.upper()
         self.path = op.path
         body = op.body_parameter
@@ -79,7 +91,8 @@ class Operation:
         }
 
 
-OPERATIONS = [Operation(version, op) for version in VERSIONS for op in facts.operations(version)]
+OPERATIONS = [Operation(version, op) for version in VERSIONS for op in facts.operations(version)
+              if op.operation_id not in NOT_EMULATED]
 
 
 def success_validators(version: str, status: int) -> List[Optional[jsonschema.Draft4Validator]]:
@@ -132,8 +145,8 @@ def mutated(draw, valid: st.SearchStrategy) -> Any:
     if action == "retype" and value:
         value[draw(st.sampled_from(sorted(value)))] = draw(JSON_VALUES)
     elif action == "add":
-        value[draw(st.sampled_from(["customId", "expiresInMinutes", "scopes", "extra", ""]) | st.text(max_size=8))] \
-            = draw(JSON_VALUES)
+        added = st.sampled_from(["customId", "expiresInMinutes", "scopes", "principalType", "clientIds", "extra", ""])
+        value[draw(added | st.text(max_size=8))] = draw(JSON_VALUES)
     elif action == "remove" and value:
         del value[draw(st.sampled_from(sorted(value)))]
     elif action == "out-of-range":
@@ -187,7 +200,8 @@ HOSTILE_ID = st.one_of(
 TOKEN_CHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 HEADER_NAMES = st.sampled_from(["Content-Type", "Content-Encoding", "Accept", "x-ms-client-request-id",
                                 "x-ms-return-client-request-id", "Forwarded", "X-Forwarded-For", "Cookie",
-                                "Accept-Encoding", "Date", "Origin"]) | st.text(TOKEN_CHARS, min_size=1, max_size=20)
+                                "Accept-Encoding", "Date", "Origin", "Repeatability-Request-ID",
+                                "Repeatability-First-Sent"]) | st.text(TOKEN_CHARS, min_size=1, max_size=20)
 HEADER_VALUES = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=80) | st.sampled_from(
     ["gzip", "deflate", "br", "application/json", "text/plain; charset=latin-1", "multipart/form-data; boundary=x"])
 RESERVED_HEADERS = {"host", "content-length", "transfer-encoding", "authorization", "x-ms-date",
@@ -227,6 +241,10 @@ def service_request(draw) -> Dict[str, Any]:
         path = draw(st.sampled_from([path.upper(), path + "/", "/" + path, "/identities/", "/", "/teamsUser",
                                      "/identities/x/y/z", path.replace("/:", "/"), path + "/extra"]))
     identity = draw(HOSTILE_ID if wild or broken == "id" else KNOWN)
+    principal = draw(st.sampled_from(PRINCIPALS))
+    if wild or broken == "id":
+        principal = (draw(st.sampled_from([principal[0]]) | HOSTILE_ID.filter(lambda x: isinstance(x, str))),
+                     draw(st.sampled_from([principal[1]]) | HOSTILE_ID.filter(lambda x: isinstance(x, str))))
     safe = draw(st.sampled_from(["", ":", ":/", "%"])) if wild or broken == "id" else ""
     query = f"api-version={operation.version}"
     if wild or broken == "query":
@@ -243,7 +261,8 @@ def service_request(draw) -> Dict[str, Any]:
         headers = draw(st.dictionaries(HEADER_NAMES, HEADER_VALUES, min_size=1, max_size=4))
     auth = draw(st.sampled_from(AUTH_MODES)) if wild or broken == "auth" else "valid"
     return {
-        "method": method, "path": path, "id": identity, "safe": safe, "query": query, "body": body,
+        "operation": operation.operation_id, "method": method, "path": path, "id": identity, "principal": principal,
+        "safe": safe, "query": query, "body": body,
         "headers": {k: v for k, v in headers.items() if k.lower() not in RESERVED_HEADERS}, "auth": auth,
     }
 
@@ -253,7 +272,10 @@ def resolve(request: Dict[str, Any], known: List[str]) -> Dict[str, Any]:
     identity = request["id"]
     if isinstance(identity, Known):
         identity = known[identity.index] + identity.suffix
-    path = request["path"].replace("{id}", quote(identity, safe=request["safe"]))
+    tenant, object_id = request["principal"]
+    path = (request["path"].replace("{id}", quote(identity, safe=request["safe"]))
+            .replace("{tenantId}", quote(tenant, safe=request["safe"]))
+            .replace("{objectId}", quote(object_id, safe=request["safe"])))
     return {**request, "target": path + ("?" + request["query"] if request["query"] else "")}
 
 
@@ -278,11 +300,17 @@ def admin_request(draw) -> Dict[str, Any]:
 
 # -- sending and checking --------------------------------------------------------------------
 
+USER_TOKENS: Dict[Tuple[str, str], str] = {}  # principal -> its Entra ID token, minted by the fixture
+
+
 def authorization(client: RawClient, request: Dict[str, Any]) -> Dict[str, str]:
     mode, method, target, body = request["auth"], request["method"], request["target"], request["body"]
     date = formatdate(usegmt=True)
     if mode == "none":
         return {}
+    if mode == "valid" and request["path"] == TEAMS_EXCHANGE and tuple(request["principal"]) in USER_TOKENS:
+        # The exchange's credential is the Teams Phone user's own token, not the resource's key.
+        return {"Authorization": f"Bearer {USER_TOKENS[tuple(request['principal'])]}"}
     if mode == "garbage":
         return {"Authorization": "HMAC-SHA256 nonsense"}
     if mode == "bearer-garbage":
@@ -350,8 +378,13 @@ def fuzzed():
     with running_emulator() as emulator:
         client = RawClient(emulator.endpoint, emulator.access_key)
         known = [client.new_user(version) for version in VERSIONS]
-        known.append(client.create(NEWEST, {"customId": "fuzz-known"}).json["identity"]["id"])
+        known.append(client.create(CUSTOM_ID_VERSION, {"customId": "fuzz-known"}).json["identity"]["id"])
         assert len(known) == KNOWN_COUNT
+        for tenant, object_id in PRINCIPALS:
+            USER_TOKENS[(tenant, object_id)] = emulator.mint_aad_token(
+                tid=tenant, oid=object_id, aud="https://auth.msft.communication.azure.com",
+                scp="TeamsExtension.ManageCalls", expires_in=3 * 3600)
+        assert client.assignment("PUT", *PRINCIPALS[0], NEWEST, {"principalType": "user"}).status == 201
         yield emulator, client, known
         assert client.create(NEWEST).status == 201
         assert "Traceback" not in emulator.stderr_text()
@@ -372,6 +405,9 @@ def test_fuzz_service_surface(fuzzed):
         COUNTS["service"] += 1
         request = resolve(request, known)
         status, _ = check(client, request, admin=False)
+        if status < 300:
+            operation = request["operation"]
+            SUCCESS_BY_OPERATION[operation] = SUCCESS_BY_OPERATION.get(operation, 0) + 1
         identity = request["id"]
         if status == 204 and request["method"] == "DELETE" and isinstance(identity, Known) and not identity.suffix:
             known[identity.index] = client.new_user(NEWEST)  # keep the pool of live identities full
@@ -379,8 +415,13 @@ def test_fuzz_service_surface(fuzzed):
     before = COUNTS["success"]
     run()
     assert emulator.admin("GET", "health") == {"status": "ok"}
-    # The generators must reach the handlers, not only the validation in front of them.
+    # The generators must reach the handlers, not only the validation in front of them: every operation the
+    # emulator serves succeeded at least once.
     assert COUNTS["success"] - before >= SERVICE_EXAMPLES // 5
+    # (The Teams user exchange's body is a signed Azure AD token that no schema describes: test_versions.py
+    # covers its successes.)
+    expected = {op.operation_id for op in OPERATIONS} - {"CommunicationIdentity_ExchangeTeamsUserAccessToken"}
+    assert set(SUCCESS_BY_OPERATION) >= expected, SUCCESS_BY_OPERATION
 
 
 @pytest.mark.slow

@@ -29,7 +29,8 @@ class RecordingServer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
-        self._reply: tuple[int, Optional[Any]] = (500, {"error": {"code": "NoReplySet", "message": "set a reply"}})
+        self._reply: tuple[int, Optional[Any], dict[str, str]] = (
+            500, {"error": {"code": "NoReplySet", "message": "set a reply"}}, {})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.recorder = self  # type: ignore[attr-defined]
@@ -49,16 +50,16 @@ class RecordingServer:
         self._httpd.server_close()
         self._thread.join()
 
-    def reply_with(self, status: int, body: Optional[Any] = None) -> None:
+    def reply_with(self, status: int, body: Optional[Any] = None, headers: Optional[dict[str, str]] = None) -> None:
         with self._lock:
             self._requests.clear()
-            self._reply = (status, body)
+            self._reply = (status, body, dict(headers or {}))
 
     def received(self) -> list[RecordedRequest]:
         with self._lock:
             return list(self._requests)
 
-    def _record(self, request: RecordedRequest) -> tuple[int, Optional[Any]]:
+    def _record(self, request: RecordedRequest) -> tuple[int, Optional[Any], dict[str, str]]:
         with self._lock:
             self._requests.append(request)
             return self._reply
@@ -72,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         raw_path, _, query = self.path.partition("?")
-        status, payload = self.server.recorder._record(  # type: ignore[attr-defined]
+        status, payload, headers = self.server.recorder._record(  # type: ignore[attr-defined]
             RecordedRequest(
                 method=self.command,
                 raw_path=raw_path,
@@ -85,6 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if payload is not None:
             self.send_header("Content-Type", "application/json; charset=utf-8")
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -4,8 +4,10 @@ Shared by the swagger tests and the generated-client tests, so both read the sam
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -20,9 +22,23 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 DEFINITION_REF = "#/definitions/"
 
 
+def _load_codegen():
+    # codegen/ is build-time tooling, not a package; load the derivation by path under a private name.
+    name = "_tests_derive_versions"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, SWAGGER_ROOT.parent / "codegen" / "derive_versions.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+derive = _load_codegen()
+
+
 def versions() -> list[str]:
-    """Every api-version with a swagger folder, oldest first (folder names sort by date)."""
-    return sorted(path.parent.name for path in SWAGGER_ROOT.glob(f"*/{DOCUMENT}"))
+    """Every api-version (autorest.md's tags, each with its swagger folder), oldest first."""
+    return list(derive.tagged_versions(SWAGGER_ROOT.parent))
 
 
 def document_path(version: str) -> Path:
@@ -67,6 +83,12 @@ class Operation:
         return sorted(code for code in self.spec["responses"] if code != "default")
 
 
+def resolved_parameters(op: Operation) -> list[dict[str, Any]]:
+    """The operation's parameters with `#/parameters/...` references replaced by what they point at."""
+    shared = load(op.version)["parameters"]
+    return [shared[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p for p in op.spec.get("parameters", [])]
+
+
 def operations(version: str) -> list[Operation]:
     doc = load(version)
     found = []
@@ -84,9 +106,10 @@ def operations(version: str) -> list[Operation]:
 
 
 def strip_extensions(node: Any) -> Any:
-    """Swagger's vendor extensions (x-*) mean nothing to JSON Schema; drop them."""
+    """Swagger's vendor extensions (x-*) mean nothing to JSON Schema; drop them (``x-nullable`` becomes "or null")."""
     if isinstance(node, dict):
-        return {key: strip_extensions(value) for key, value in node.items() if not key.startswith("x-")}
+        stripped = {key: strip_extensions(value) for key, value in node.items() if not key.startswith("x-")}
+        return {"anyOf": [stripped, {"type": "null"}]} if node.get("x-nullable") is True else stripped
     if isinstance(node, list):
         return [strip_extensions(item) for item in node]
     return node

@@ -1,20 +1,29 @@
 """The generated client (sync and aio) against a real loopback HTTP server replying with the swagger examples.
 
-Cases come from every swagger version's examples. The generated layer is built from the newest spec
-and every version is a subset of it, so an operation, model or field of any version's example that
-the generated layer lacks is a failure, naming what is missing (regenerate with `make generate`).
+Cases come from every swagger version's examples. The generated layer is built from the union of every
+version's document (autorest.md), so an operation, model or field of any version's example that the
+generated layer lacks is a failure, naming what is missing (regenerate with `make generate`).
 """
 from __future__ import annotations
 
 import asyncio
 import re
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Optional
 from urllib.parse import quote, unquote
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
-from swagger_facts import Operation, definition_validator, operations, parse_date_time, versions
+from swagger_facts import (
+    Operation,
+    definition_validator,
+    load,
+    operations,
+    parse_date_time,
+    resolved_parameters,
+    versions,
+)
 
 from azure.communication.identity._generated import CommunicationIdentityClient, models
 from azure.communication.identity._generated.aio import CommunicationIdentityClient as AsyncCommunicationIdentityClient
@@ -76,12 +85,27 @@ def _require_known_fields(model, data: dict[str, Any], where: str) -> None:
 
 
 def _request_model(op: Operation, body: dict[str, Any]):
-    """The body model with every attribute given, so nothing but the example's fields reaches the wire.
+    """The body as the generated method takes it: a model with every attribute given (so nothing but the
+    example's fields reaches the wire), a dict of models for a map body, or the dict itself for a free object.
 
     Passing None explicitly matters: generated defaults (expiresInMinutes=1440 from the swagger's
     `default`) would otherwise be sent, which versions before 2022-10-01 do not accept.
     """
-    model = _model(_ref_name(op.body_parameter["schema"]))
+    name = _ref_name(op.body_parameter["schema"])
+    model = getattr(models, name, None)
+    if model is None:
+        definition = load(op.version)["definitions"][name]
+        if definition.get("properties"):
+            pytest.fail(f"model {name} is not in the generated layer (built for {GENERATED_VERSION})")
+        values = definition.get("additionalProperties")
+        if isinstance(values, dict) and "$ref" in values:  # a map body: object id -> model (or null)
+            value_model = _model(_ref_name(values))
+            return {key: None if value is None else _filled(value_model, value, op) for key, value in body.items()}
+        return body  # an object without declared properties: the generator takes any JSON object
+    return _filled(model, body, op)
+
+
+def _filled(model, body: dict[str, Any], op: Operation):
     _require_known_fields(model, body, op.operation_id)
     keys = _wire_keys(model)
     values = {attr: None for attr in model._attribute_map}
@@ -101,8 +125,16 @@ def _assert_deserialized(model_obj, wire: dict[str, Any]) -> None:
         elif isinstance(value, dict):
             assert type(got).__name__ == kind
             _assert_deserialized(got, value)
+        elif isinstance(value, list) and kind.strip("[]") != kind and getattr(models, kind.strip("[]"), None):
+            assert len(got) == len(value), key
+            for item, wire_item in zip(got, value):
+                _assert_deserialized(item, wire_item)
         else:
             assert got == value, key
+
+
+def _snake_header(name: str) -> str:
+    return name.lower().replace("-", "_")
 
 
 class _Call:
@@ -111,25 +143,42 @@ class _Call:
     def __init__(self, op: Operation, example_data: dict[str, Any], *, check_reply: bool = True) -> None:
         self.op = op
         params = example_data["parameters"]
-        self.id: Optional[str] = params.get("id")
+        self.path_values = {name: params[name] for name in re.findall(r"{(\w+)}", op.path)}
         self.body: Optional[dict[str, Any]] = params.get("body") if op.body_parameter else None
-        self.status = int(op.success_statuses[0])
-        self.reply: Optional[dict[str, Any]] = example_data["responses"][str(self.status)].get("body")
+        self.status = int(next(iter(example_data["responses"])))
+        response = example_data["responses"][str(self.status)]
+        self.reply: Optional[dict[str, Any]] = response.get("body")
+        self.reply_headers: dict[str, str] = response.get("headers", {})
+        self.pageable = op.spec.get("x-ms-pageable")
         schema = op.spec["responses"][str(self.status)].get("schema")
         self.response_model = _model(_ref_name(schema)) if schema else None
         if check_reply and self.reply is not None:
             _require_known_fields(self.response_model, self.reply, op.operation_id)
-        self.args: list[Any] = [] if self.id is None else [self.id]
-        if self.body is not None:
-            self.args.append(_request_model(op, self.body))
+        self.args: list[Any] = list(self.path_values.values())
         # The pinned generator (@autorest/python 5.16.0) reads api-version from the call's keywords,
         # defaulting to the version it was generated for; the client's api_version= keyword is stored
         # in its config but never read by operations. So other versions are passed per call.
-        self.kwargs = {} if op.version == GENERATED_VERSION else {"api_version": op.version}
+        self.kwargs: dict[str, Any] = {} if op.version == GENERATED_VERSION else {"api_version": op.version}
+        if self.body is not None:
+            self.kwargs["body"] = _request_model(op, self.body)
+        self.headers = {p["name"]: params[p["name"]] for p in resolved_parameters(op)
+                        if p["in"] == "header" and p["name"] in params}
+        for parameter in resolved_parameters(op):
+            if parameter["in"] == "header" and parameter["name"] in params:
+                value = params[parameter["name"]]
+                if parameter.get("format") == "date-time-rfc1123":
+                    value = parsedate_to_datetime(value)
+                self.kwargs[_snake_header(parameter["name"])] = value
+        if self.reply_headers:
+            self.kwargs["cls"] = lambda response, deserialized, headers: (deserialized, headers)
+        self.content_type = (op.spec.get("consumes") or ["application/json"])[0]
 
     def expected_path(self) -> str:
         # The action segment keeps its literal ':' as the generated URL template has it.
-        return self.op.path.replace("{id}", quote(self.id, safe="")) if self.id else self.op.path
+        path = self.op.path
+        for name, value in self.path_values.items():
+            path = path.replace("{" + name + "}", quote(value, safe=""))
+        return path
 
     def check_request(self, recorded, transport: str) -> None:
         assert recorded.method == self.op.method.upper()
@@ -139,22 +188,54 @@ class _Call:
         else:
             # aiohttp (yarl) requotes the path and sends ':' unescaped; the segment still decodes to the id.
             assert recorded.raw_path == expected.replace("%3A", ":")
-        if self.id:
-            assert unquote(recorded.raw_path.split("/")[2]) == self.id
+        if "id" in self.path_values:
+            assert unquote(recorded.raw_path.split("/")[2]) == self.path_values["id"]
         assert recorded.query == {"api-version": [self.op.version]}
         assert recorded.headers["accept"] == "application/json"
+        for name, value in self.headers.items():
+            assert recorded.headers[name.lower()] == value
         if self.body is None:
             assert recorded.body == b""
         else:
-            assert recorded.headers["content-type"] == "application/json"
+            assert recorded.headers["content-type"] == self.content_type
             assert recorded.json() == self.body
 
     def check_result(self, result) -> None:
+        if self.reply_headers:
+            result, headers = result
+            assert headers == self.reply_headers
         if self.reply is None:
             assert result is None
             return
+        if self.pageable:
+            items, next_link = result
+            # The page model's item attribute is typed "[ItemModel]".
+            item_model = _model(self.response_model._attribute_map["value"]["type"].strip("[]"))
+            assert next_link == self.reply.get(self.pageable["nextLinkName"])
+            assert len(items) == len(self.reply[self.pageable["itemName"]])
+            for item, wire in zip(items, self.reply[self.pageable["itemName"]]):
+                assert isinstance(item, item_model)
+                _assert_deserialized(item, wire)
+            return
         assert isinstance(result, self.response_model)
         _assert_deserialized(result, self.reply)
+
+
+def _first_page(result, call: _Call):
+    """A pager's first page (items, next link), without following the link: one request, like the others."""
+    if not call.pageable:
+        return result
+    pages = result.by_page()
+    items = list(next(pages))
+    return items, pages.continuation_token
+
+
+async def _first_page_async(result, call: _Call):
+    if not call.pageable:
+        return await result
+    pages = result.by_page()
+    items = [item async for item in await pages.__anext__()]
+    return items, pages.continuation_token
 
 
 def _operation(client, op: Operation):
@@ -186,8 +267,8 @@ def test_sync_operation_round_trip(recording_server, case):
     with _sync_client(recording_server, op.version) as client:
         method = _operation(client, op)
         call = _Call(op, example.data())
-        recording_server.reply_with(call.status, call.reply)
-        result = method(*call.args, **call.kwargs)
+        recording_server.reply_with(call.status, call.reply, call.reply_headers)
+        result = _first_page(method(*call.args, **call.kwargs), call)
     [recorded] = recording_server.received()
     call.check_request(recorded, "sync")
     call.check_result(result)
@@ -200,8 +281,8 @@ async def test_async_operation_round_trip(recording_server, case):
     async with _async_client(recording_server, op.version) as client:
         method = _operation(client, op)
         call = _Call(op, example.data())
-        recording_server.reply_with(call.status, call.reply)
-        result = await method(*call.args, **call.kwargs)
+        recording_server.reply_with(call.status, call.reply, call.reply_headers)
+        result = await _first_page_async(method(*call.args, **call.kwargs), call)
     [recorded] = recording_server.received()
     call.check_request(recorded, "async")
     call.check_result(result)
@@ -303,7 +384,7 @@ def test_sync_error_status_raises_with_service_code_and_message(recording_server
         call = _error_call(op)
         recording_server.reply_with(status, body)
         with pytest.raises(HttpResponseError) as info:
-            method(*call.args, **call.kwargs)
+            _first_page(method(*call.args, **call.kwargs), call)
     assert len(recording_server.received()) == 1, "no retries were configured"
     _check_error(info.value, status, body)
 
@@ -318,7 +399,7 @@ async def test_async_error_status_raises_with_service_code_and_message(recording
         call = _error_call(op)
         recording_server.reply_with(status, body)
         with pytest.raises(HttpResponseError) as info:
-            await method(*call.args, **call.kwargs)
+            await _first_page_async(method(*call.args, **call.kwargs), call)
     assert len(recording_server.received()) == 1, "no retries were configured"
     _check_error(info.value, status, body)
 

@@ -1,16 +1,21 @@
 """The hand-written swagger documents: valid Swagger 2.0, examples that match, and per-version facts."""
 from __future__ import annotations
 
+import re
+import uuid
+
 import jsonschema
 import pytest
 from openapi_spec_validator import OpenAPIV2SpecValidator, validate
 from swagger_facts import (
     DEFINITION_REF,
     definition_validator,
+    derive,
     document_path,
     load,
     operations,
     refs,
+    resolved_parameters,
     schema_validator,
     versions,
 )
@@ -25,21 +30,44 @@ BASE_OPERATIONS = {
 }
 EXCHANGE = {"CommunicationIdentity_ExchangeTeamsUserAccessToken": ("post", "/teamsUser/:exchangeAccessToken")}
 GET = {"CommunicationIdentity_Get": ("get", "/identities/{id}")}
+TEAMS_ASSIGNMENT = "/access/teamsExtension/tenants/{tenantId}/assignments/{objectId}"
+TEAMS_EXTENSION = {
+    "TeamsExtension_ExchangeAccessToken": ("post", "/access/teamsExtension/:exchangeAccessToken"),
+    "TeamsExtension_GetAssignment": ("get", TEAMS_ASSIGNMENT),
+    "TeamsExtension_CreateOrReplaceAssignment": ("put", TEAMS_ASSIGNMENT),
+    "TeamsExtension_DeleteAssignment": ("delete", TEAMS_ASSIGNMENT),
+}
+ENTRA = {
+    "EntraUsers_ExchangeAccessToken": ("post", "/access/entra/:exchangeAccessToken"),
+    "EntraUsers_ListAssignments": ("get", "/access/entra/assignments"),
+    "EntraUsers_UpdateAssignments": ("patch", "/access/entra/assignments"),
+    "EntraUsers_GetAssignment": ("get", "/access/entra/assignments/{objectId}"),
+    "EntraUsers_CreateOrReplaceAssignment": ("put", "/access/entra/assignments/{objectId}"),
+    "EntraUsers_DeleteAssignment": ("delete", "/access/entra/assignments/{objectId}"),
+}
+CLASSIC = {**BASE_OPERATIONS, **EXCHANGE}
+ALL_SCOPES = BASE_SCOPES | JOIN_SCOPES
+REPEATABILITY = {"Repeatability-Request-ID", "Repeatability-First-Sent"}
 
-# What each api-version has, as published by the service. A new swagger folder must add a row here.
+
+def _facts(operations, scopes, *, lifetime=True, custom_id=False, repeatability=False):
+    return {"operations": operations, "scopes": scopes, "lifetime": lifetime, "custom_id": custom_id,
+            "repeatability": repeatability}
+
+
+# What each api-version has, as published by the service (../shared/SERVICE-VERSIONS.md). A new swagger
+# folder must add a row here: this is the oracle the documents are checked against.
 EXPECTED = {
-    "2021-03-07": {"operations": BASE_OPERATIONS, "scopes": BASE_SCOPES, "lifetime": False, "custom_id": False},
-    "2022-06-01": {"operations": {**BASE_OPERATIONS, **EXCHANGE}, "scopes": BASE_SCOPES, "lifetime": False,
-                   "custom_id": False},
-    "2022-10-01": {"operations": {**BASE_OPERATIONS, **EXCHANGE}, "scopes": BASE_SCOPES, "lifetime": True,
-                   "custom_id": False},
-    "2023-10-01": {"operations": {**BASE_OPERATIONS, **EXCHANGE}, "scopes": BASE_SCOPES | JOIN_SCOPES,
-                   "lifetime": True, "custom_id": False},
-    "2025-03-02-preview": {"operations": {**BASE_OPERATIONS, **EXCHANGE, **GET}, "scopes": BASE_SCOPES | JOIN_SCOPES,
-                           "lifetime": True, "custom_id": True},
+    "2021-03-07": _facts(BASE_OPERATIONS, BASE_SCOPES, lifetime=False),
+    "2022-06-01": _facts(CLASSIC, BASE_SCOPES, lifetime=False),
+    "2022-10-01": _facts(CLASSIC, BASE_SCOPES),
+    "2023-08-01": _facts(CLASSIC, BASE_SCOPES, repeatability=True),
+    "2023-10-01": _facts(CLASSIC, ALL_SCOPES),
+    "2025-03-02-preview": _facts({**CLASSIC, **GET, **TEAMS_EXTENSION, **ENTRA}, ALL_SCOPES, custom_id=True),
+    "2025-06-30": _facts({**CLASSIC, **TEAMS_EXTENSION}, ALL_SCOPES),
+    "2026-09-23": _facts({**CLASSIC, **TEAMS_EXTENSION}, ALL_SCOPES),
 }
 VERSIONS = versions()
-CONSECUTIVE = list(zip(VERSIONS, VERSIONS[1:]))
 ALL_OPERATIONS = [op for version in VERSIONS for op in operations(version)]
 ALL_EXAMPLES = [(op, example) for op in ALL_OPERATIONS for example in op.examples]
 
@@ -113,20 +141,20 @@ def test_operation_takes_required_api_version_and_method_level_id(op):
     api_version = [p for p in params if p["name"] == "api-version"]
     assert api_version == [{"name": "api-version", "in": "query", "description": "The version of the API to use.",
                             "required": True, "type": "string"}]
-    ids = [p for p in params if p["in"] == "path"]
-    if "{id}" in op.path:
-        assert [p["name"] for p in ids] == ["id"]
-        assert ids[0]["required"] is True
-        assert ids[0]["x-ms-parameter-location"] == "method"
-    else:
-        assert ids == []
+    in_path = [p for p in params if p["in"] == "path"]
+    assert [p["name"] for p in in_path] == re.findall(r"{(\w+)}", op.path)
+    for parameter in in_path:
+        assert parameter["required"] is True
+        assert parameter["x-ms-parameter-location"] == "method"
 
 
 @pytest.mark.parametrize("op", ALL_OPERATIONS, ids=_op_id)
 def test_every_operation_answers_errors_with_the_communication_error_model(op):
     default = op.spec["responses"]["default"]
     assert default["schema"] == {"$ref": "#/definitions/CommunicationErrorResponse"}
-    assert len(op.success_statuses) == 1, "one success status per operation, as the service answers"
+    # One success status per operation, except where the service tells two outcomes apart.
+    expected = {"put": ["200", "201"], "patch": ["200", "204"]}.get(op.method)
+    assert op.success_statuses == expected if expected else len(op.success_statuses) == 1
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -167,13 +195,19 @@ def test_example_matches_its_operation(case):
     assert params["endpoint"].startswith("https://")
     if "{id}" in op.path:
         assert params["id"].startswith("8:acs:")
+    for name in ("tenantId", "objectId"):
+        if "{" + name + "}" in op.path:
+            assert str(uuid.UUID(params[name])) == params[name], f"{name} is a lowercase GUID"
+    headers = {p["name"] for p in resolved_parameters(op) if p["in"] == "header"}
+    assert headers >= {key for key in params if key[0].isupper()}, "every header in the example is declared"
     body_param = op.body_parameter
     if body_param is None:
         assert "body" not in params
     elif body_param.get("required") or "body" in params:
         schema_validator(op.version, body_param["schema"]).validate(params["body"])
-    assert sorted(data["responses"]) == op.success_statuses
+    assert data["responses"] and set(data["responses"]) <= set(op.success_statuses)
     for status, response in data["responses"].items():
+        assert set(response.get("headers", {})) <= set(op.spec["responses"][status].get("headers", {}))
         schema = op.spec["responses"][status].get("schema")
         if schema is None:
             assert "body" not in response, f"{status} has no body"
@@ -275,31 +309,110 @@ def test_teams_exchange_request_requires_token_app_and_user(version):
     assert op.spec["responses"]["200"]["schema"] == {"$ref": "#/definitions/CommunicationIdentityAccessToken"}
 
 
-@pytest.mark.parametrize(("older", "newer"), CONSECUTIVE, ids=[f"{a}..{b}" for a, b in CONSECUTIVE])
-def test_newer_version_is_a_superset_of_the_older(older, newer):
-    old_ops = {op.operation_id: op for op in operations(older)}
-    new_ops = {op.operation_id: op for op in operations(newer)}
-    assert old_ops.keys() <= new_ops.keys()
-    for operation_id, old in old_ops.items():
-        new = new_ops[operation_id]
-        assert (new.method, new.path) == (old.method, old.path), f"{operation_id} moved"
-        assert new.success_statuses == old.success_statuses
-        assert bool(new.body_parameter) == bool(old.body_parameter)
-    old_defs, new_defs = load(older)["definitions"], load(newer)["definitions"]
-    assert old_defs.keys() <= new_defs.keys()
-    for name, old in old_defs.items():
-        new = new_defs[name]
-        assert set(old.get("properties", {})) <= set(new.get("properties", {})), f"{name} lost a property"
-        assert old.get("required", []) == new.get("required", []), f"{name} changed what it requires"
-    scope = "CommunicationIdentityTokenScope"
-    assert set(old_defs[scope]["enum"]) <= set(new_defs[scope]["enum"])
+def _everywhere(kind):
+    """(version, name, thing) for every operation or definition of every version."""
+    for version in VERSIONS:
+        if kind == "operations":
+            for op in operations(version):
+                yield version, op.operation_id, op
+        else:
+            for name, definition in load(version)["definitions"].items():
+                yield version, name, definition
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_no_header_parameters(version):
-    """The service's identity operations take no custom headers (no Repeatability-* even in the preview)."""
-    doc = load(version)
-    for op in operations(version):
-        for param in op.spec["parameters"]:
-            resolved = doc["parameters"][param["$ref"].rsplit("/", 1)[1]] if "$ref" in param else param
-            assert resolved["in"] != "header", f"{op.operation_id}: {resolved['name']}"
+def test_an_operation_means_the_same_in_every_version_that_has_it():
+    """The property one generation for all versions stands on (it replaced 'each version is a superset of the
+    one before', which 2025-06-30 broke): an operation id keeps its method, path, body and success statuses."""
+    seen = {}
+    for version, operation_id, op in _everywhere("operations"):
+        shape = (op.method, op.path, bool(op.body_parameter), tuple(op.success_statuses))
+        first = seen.setdefault(operation_id, (version, shape))
+        assert shape == first[1], f"{operation_id} differs between {first[0]} and {version}"
+
+
+def _wire_shape(schema):
+    return {k: v for k, v in schema.items() if k in ("type", "format", "$ref", "items", "additionalProperties")}
+
+
+def test_a_field_has_one_type_in_every_version_that_has_it():
+    seen = {}
+    for version, name, definition in _everywhere("definitions"):
+        for field, schema in definition.get("properties", {}).items():
+            first = seen.setdefault((name, field), (version, _wire_shape(schema)))
+            assert _wire_shape(schema) == first[1], f"{name}.{field} differs between {first[0]} and {version}"
+
+
+def test_the_union_document_holds_every_version():
+    """AutoRest's input (codegen's union) has every operation, parameter, field and enum value of every version,
+    and requires nothing that some version does not require."""
+    union = derive.union_document({version: load(version) for version in VERSIONS})
+    for version, operation_id, op in _everywhere("operations"):
+        mine = union["paths"][op.path][op.method]
+        assert mine["operationId"] == operation_id
+        keys = {(p["in"], p["name"]) for p in resolved_parameters(op)}
+        union_keys = {(r["in"], r["name"]) for r in (union["parameters"][p["$ref"].rsplit("/", 1)[1]] if "$ref" in p
+                                                      else p for p in mine["parameters"])}
+        assert keys <= union_keys, f"{version} {operation_id}"
+        assert set(op.success_statuses) <= set(mine["responses"])
+    for version, name, definition in _everywhere("definitions"):
+        mine = union["definitions"][name]
+        assert set(definition.get("properties", {})) <= set(mine.get("properties", {})), f"{version} {name}"
+        assert set(mine.get("required", [])) <= set(definition.get("required", [])), f"{version} {name}"
+        assert set(definition.get("enum", [])) <= set(mine.get("enum", [])), f"{version} {name}"
+    assert union["info"]["version"] == VERSIONS[-1]
+
+
+@pytest.mark.parametrize("op", ALL_OPERATIONS, ids=_op_id)
+def test_only_the_repeatable_create_takes_headers(op):
+    """The Repeatability-* pair on 2023-08-01's create is the only header parameter any version declares."""
+    headers = {p["name"] for p in resolved_parameters(op) if p["in"] == "header"}
+    repeatable = EXPECTED[op.version]["repeatability"] and op.operation_id == "CommunicationIdentity_Create"
+    assert headers == (REPEATABILITY if repeatable else set())
+    result_header = op.spec["responses"][op.success_statuses[0]].get("headers", {}).get("Repeatability-Result")
+    if repeatable:
+        assert not any(p.get("required") for p in resolved_parameters(op) if p["in"] == "header")
+        assert result_header["enum"] == ["accepted", "rejected"]
+        first_sent = next(p for p in resolved_parameters(op) if p["name"] == "Repeatability-First-Sent")
+        assert first_sent["format"] == "date-time-rfc1123"
+    else:
+        assert result_header is None
+
+
+TEAMS_VERSIONS = [v for v in VERSIONS if TEAMS_EXTENSION.keys() <= EXPECTED[v]["operations"].keys()]
+ENTRA_VERSIONS = [v for v in VERSIONS if ENTRA.keys() <= EXPECTED[v]["operations"].keys()]
+
+
+@pytest.mark.parametrize("version", TEAMS_VERSIONS)
+def test_teams_extension_assignment_shapes(version):
+    definitions = load(version)["definitions"]
+    assignment = definitions["TeamsExtensionAssignment"]
+    assert set(assignment["properties"]) == {"objectId", "tenantId", "principalType", "clientIds"}
+    assert assignment["required"] == ["objectId", "tenantId", "principalType"]
+    request = definitions["TeamsExtensionAssignmentRequest"]
+    assert set(request["properties"]) == {"principalType", "clientIds"} and request["required"] == ["principalType"]
+    principal = definitions["TeamsExtensionPrincipalType"]
+    assert principal["enum"] == ["resourceAccount", "user"] and principal["x-ms-enum"]["modelAsString"] is True
+    ops = {op.operation_id: op for op in operations(version)}
+    exchange = ops["TeamsExtension_ExchangeAccessToken"]
+    assert exchange.spec["security"] == [{"teams_extension_user": [
+        "https://auth.msft.communication.azure.com/TeamsExtension.ManageCalls"]}]
+    assert exchange.spec["responses"]["200"]["schema"] == {"$ref": "#/definitions/AccessTokenExchangeResult"}
+    assert definitions["AccessTokenExchangeResult"]["required"] == ["identity", "accessToken"]
+
+
+@pytest.mark.parametrize("version", ENTRA_VERSIONS)
+def test_entra_assignment_shapes(version):
+    definitions = load(version)["definitions"]
+    assert definitions["EntraAssignment"]["required"] == ["objectId", "tenantId", "principalType", "clientIds"]
+    assert definitions["EntraAssignmentRequest"]["required"] == ["tenantId", "principalType", "clientIds"]
+    assert definitions["EntraPrincipalType"]["enum"] == ["user", "group", "tenant"]
+    ops = {op.operation_id: op for op in operations(version)}
+    listing = ops["EntraUsers_ListAssignments"].spec
+    assert listing["x-ms-pageable"] == {"nextLinkName": "nextLink", "itemName": "value"}
+    assert set(definitions["EntraAssignmentList"]["properties"]) == {"value", "nextLink"}
+    patch = ops["EntraUsers_UpdateAssignments"].spec
+    assert patch["consumes"] == ["application/merge-patch+json"]
+    values = definitions["EntraAssignmentsPatch"]["additionalProperties"]
+    assert values == {"$ref": "#/definitions/EntraAssignmentRequest", "x-nullable": True}
+    assert ops["EntraUsers_ExchangeAccessToken"].spec["security"] == [{"entra_user": [
+        "https://communication.azure.com/clients/.default"]}]

@@ -21,6 +21,20 @@ def emulator():
         yield emu
 
 
+@pytest.fixture(scope="module")
+def faulty():
+    """An emulator of the module's own, for tests that inject faults."""
+    with running_emulator(in_memory=True) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(faulty):
+    faulty.clear_faults()
+    yield faulty
+    faulty.clear_faults()
+
+
 @pytest.fixture(scope="session")
 def tls_emulator():
     with running_emulator(in_memory=True, tls=True) as emu:

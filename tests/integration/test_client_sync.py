@@ -161,7 +161,7 @@ def test_constructor_checks_its_arguments():
         CommunicationIdentityClient("https://res.communication.azure.com", "not-a-credential")
     with pytest.raises(ValueError, match="absolute http"):
         CommunicationIdentityClient("res.communication.azure.com", AzureKeyCredential("a2V5"))
-    with pytest.raises(ValueError, match="api_version '2020-01-01' is not supported"):
+    with pytest.raises(ValueError, match="api_version '2020-01-01' is older than every Identity API version"):
         CommunicationIdentityClient("https://res.communication.azure.com", AzureKeyCredential("a2V5"),
                                     api_version="2020-01-01")
     with pytest.raises(ValueError, match="not valid base64"):
