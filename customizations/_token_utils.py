@@ -182,8 +182,8 @@ def token_from_refresher(result: Any) -> Tuple[str, datetime]:
     """Turn what a refresher returned into (token, expiry).
 
     Accepted: a JWT str (expiry from ``exp``), or an object with ``token`` and ``expires_on``, the
-    latter epoch seconds (``azure.core.credentials.AccessToken``) or an aware datetime (the
-    ``AccessToken`` this package's ``CommunicationIdentityClient.get_token`` returns).
+    latter epoch seconds (``azure.core.credentials.AccessToken``), the service's ISO 8601 string (what
+    ``CommunicationIdentityClient.get_token`` returns) or an aware datetime.
     """
     if isinstance(result, str):
         try:
@@ -199,6 +199,14 @@ def token_from_refresher(result: Any) -> Tuple[str, datetime]:
         )
     if not token:
         raise ValueError("token_refresher returned an AccessToken with an empty token")
+    if isinstance(expires_on, str):
+        from ._models import parse_service_time
+
+        try:
+            expires_on = parse_service_time(expires_on)
+        except ValueError:
+            raise ValueError("token_refresher returned an AccessToken whose expires_on is a str but not an "
+                             "ISO 8601 timestamp") from None
     if isinstance(expires_on, datetime):
         if expires_on.tzinfo is None or expires_on.utcoffset() is None:
             raise ValueError("token_refresher returned an AccessToken whose expires_on is a naive datetime")

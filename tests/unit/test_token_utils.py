@@ -188,14 +188,20 @@ def test_refresher_result_errors_never_echo():
         token_from_refresher(AccessToken("", 1714651200))
     with pytest.raises(ValueError, match="neither epoch seconds nor an aware datetime"):
         token_from_refresher(AccessToken("x", 10**20))
-    with pytest.raises(ValueError, match="neither epoch seconds nor an aware datetime"):
-        token_from_refresher(AccessToken("x", "2024-05-02T12:00:00Z"))
+    with pytest.raises(ValueError, match="a str but not an ISO 8601 timestamp"):
+        token_from_refresher(AccessToken("x", "tomorrow"))
     with pytest.raises(ValueError, match="naive datetime"):
         token_from_refresher(AccessToken("x", datetime(2024, 5, 2, 12)))
 
 
+def test_refresher_result_with_the_service_iso_expiry():
+    # The shape CommunicationIdentityClient.get_token returns: expires_on is the service's ISO 8601 text.
+    token, expiry = token_from_refresher(AccessToken("tok", "2024-05-02T13:00:00.1234567+01:00"))
+    assert (token, expiry) == ("tok", datetime(2024, 5, 2, 12, 0, 0, 123456, tzinfo=UTC))
+    assert token_from_refresher(AccessToken("tok", "2024-05-02T12:00:00Z"))[1] == datetime(2024, 5, 2, 12, tzinfo=UTC)
+
+
 def test_refresher_result_with_an_aware_datetime_expiry():
-    # The shape CommunicationIdentityClient.get_token returns: expires_on is an aware datetime.
     plus_one = timezone(timedelta(hours=1))
     token, expiry = token_from_refresher(AccessToken("tok", datetime(2024, 5, 2, 13, tzinfo=plus_one)))
     assert token == "tok" and expiry == datetime(2024, 5, 2, 12, tzinfo=UTC) and expiry.tzinfo == UTC
