@@ -14,6 +14,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: setup.py customizations/_version.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip uninstall --quiet --yes azure-communication-identity-gen 2>/dev/null || true  # the name before 1.6.0
 	$(PY) -m pip install --quiet -e '.[aio,emulator,dev]'
 	touch $@
 
