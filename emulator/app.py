@@ -36,6 +36,7 @@ _OPERATIONS: Dict[Tuple[str, str], Tuple[str, Optional[str]]] = {
     ("teams", "POST"): ("exchangeTeamsUserAccessToken", "teams_exchange"),
 }
 _ADMIN_PREFIX = "/emulator/"
+_AUTHORITY_PREFIX = "/adfs/"  # the development authority (identity_provider.py), behind the admin gate
 _ACTIONS = {":issueaccesstoken": "issue", ":revokeaccesstokens": "revoke"}
 
 
@@ -120,6 +121,8 @@ class Pipeline:
         if is_admin_path(path):
             exact = path.startswith(_ADMIN_PREFIX)
             return await self.admin.handle(request, path[len(_ADMIN_PREFIX):] if exact else None)
+        if path.startswith(_AUTHORITY_PREFIX):
+            return await self.admin.authority(request, path[len(_AUTHORITY_PREFIX):])
         kind, identity_id = route(path)
         if kind is None:
             raise ApiError(404, "NotFound", "The requested resource does not exist.")
