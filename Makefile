@@ -7,7 +7,7 @@ AUTOREST := env -u PYTHONUNBUFFERED node_modules/.bin/autorest
 AUTOREST_USE := --use=$(CURDIR)/node_modules/@autorest/python --use=$(CURDIR)/node_modules/@autorest/modelerfour
 CHECK_DIR := .generated-check
 
-.PHONY: install generate check-generated test lint demo serve bench clean
+.PHONY: install generate check-generated test lint demo serve bench yardstick clean
 
 install: $(VENV)/.installed
 
@@ -54,5 +54,9 @@ serve: install
 bench: install
 	$(PY) bench/run.py
 
+# The official 1.5.0 test suite, run live against the emulator with the official package and with ours.
+yardstick: install
+	$(PY) tests/yardstick/harness.py
+
 clean:
-	rm -rf $(VENV) node_modules $(CHECK_DIR) $(CHECK_DIR).log .bench build dist *.egg-info
+	rm -rf $(VENV) node_modules $(CHECK_DIR) $(CHECK_DIR).log .bench .yardstick build dist *.egg-info
