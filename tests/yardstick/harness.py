@@ -5,7 +5,8 @@ it from the package index (nothing of it is committed), starts a real emulator p
 and runs that suite twice in a subprocess: once with the official package importable, once with
 ours (a wheel built from this checkout), each alone on ``PYTHONPATH`` in front of one shared
 virtualenv that holds only the test tools (pytest, azure-identity, msal, ...) and the dependencies.
-It records each test's outcome (``shim/yardstick_report.py``) and compares them.
+It records each test's outcome (``shim/yardstick_report.py``) and compares them. The sdist's
+two sample scripts run too, with each package (passed when the script exits 0).
 
 Everything the official suite reads comes from the emulator: the connection string, a managed
 identity for ``DefaultAzureCredential`` (``IDENTITY_ENDPOINT``), an ADFS-style authority with a
@@ -61,19 +62,22 @@ def _fresh(stamp: Path, key: str) -> bool:
 
 
 def official_tests(cache: Path = CACHE) -> Path:
-    """The ``tests/`` folder of the official sdist (downloaded once), with a pytest.ini for running it."""
+    """The ``tests/`` folder of the official sdist (downloaded once), with a pytest.ini for running it.
+
+    Its ``samples/`` folder is extracted next to it.
+    """
     target = cache / f"official-{OFFICIAL_VERSION}"
-    if not (target / "tests" / "conftest.py").exists():
+    if not ((target / "tests" / "conftest.py").exists() and (target / "samples").is_dir()):
         downloads = cache / "sdist"
         _pip("download", "--no-deps", "--no-binary", ":all:", "-d", str(downloads), f"{PROJECT}=={OFFICIAL_VERSION}")
         (sdist,) = downloads.glob(f"azure*communication*identity-{OFFICIAL_VERSION}.tar.gz")
         shutil.rmtree(target, ignore_errors=True)
         with tarfile.open(sdist) as archive:
-            prefix = archive.getnames()[0].split("/", 1)[0] + "/tests/"
-            members = [m for m in archive.getmembers() if m.name.startswith(prefix) and m.isfile()
-                       and ".." not in Path(m.name).parts]
+            root = archive.getnames()[0].split("/", 1)[0] + "/"
+            members = [m for m in archive.getmembers() if m.name.startswith((root + "tests/", root + "samples/"))
+                       and m.isfile() and ".." not in Path(m.name).parts]
             for member in members:
-                member.name = "tests/" + member.name[len(prefix):]
+                member.name = member.name[len(root):]
             safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # members' names are checked above
             archive.extractall(target, members=members, **safe)
     # The suite's asyncio tests are written for pytest-asyncio's auto mode, as the Azure SDK repository runs them.
@@ -155,7 +159,10 @@ def suite_environment(emulator, package: Path, report: Path) -> Dict[str, str]:
 
 @dataclass
 class Run:
-    """One run of the suite: outcome per test id (``file::class::test[params]``) and what was tested."""
+    """One run of the suite: outcome per test id (``file::class::test[params]``) and what was tested.
+
+    The official samples run too, each as a script: ``samples/<name>.py`` is passed when it exits 0.
+    """
 
     name: str
     package: dict
@@ -171,6 +178,7 @@ class Run:
 
 
 def test_file(nodeid: str) -> str:
+    """The file a test id belongs to (``samples/<name>.py`` for a sample script)."""
     return nodeid.split("::", 1)[0]
 
 
@@ -183,15 +191,29 @@ def run_suite(name: str, package: Path, tests: Path, python: Path, work: Path) -
     with running_emulator(in_memory=True, tls=True) as emulator:
         command = [str(python), "-m", "pytest", "-c", str(tests / "pytest.ini"), "-p", "yardstick_report",
                    "-p", "no:cacheprovider", "--continue-on-collection-errors", "-q", "-rN", str(tests)]
-        result = subprocess.run(command, cwd=tests, env=suite_environment(emulator, package, report),
-                                capture_output=True, text=True, timeout=SUITE_TIMEOUT_SECONDS, check=False)
+        env = suite_environment(emulator, package, report)
+        result = subprocess.run(command, cwd=tests, env=env, capture_output=True, text=True,
+                                timeout=SUITE_TIMEOUT_SECONDS, check=False)
+        samples = {f"samples/{script.name}": _run_sample(python, script, env)
+                   for script in sorted((tests.parent / "samples").glob("*.py"))}
         stats = emulator.admin("GET", "stats")
     if not report.exists():
         raise RuntimeError(f"the official suite did not run with the {name} package:\n{result.stdout[-4000:]}\n"
                            f"{result.stderr[-4000:]}")
     document = json.loads(report.read_text())
     created = stats["identities"] + stats["deletedIdentities"]
-    return Run(name, document["package"], document["tests"], created, result.stdout + result.stderr)
+    output = result.stdout + result.stderr + "".join(text for _, text in samples.values())
+    outcomes = dict(document["tests"], **{nodeid: outcome for nodeid, (outcome, _) in samples.items()})
+    return Run(name, document["package"], outcomes, created, output)
+
+
+def _run_sample(python: Path, script: Path, env: Dict[str, str]) -> tuple:
+    """Run an official sample script as its README says (the connection string in the environment)."""
+    connection_string = env["COMMUNICATION_LIVETEST_DYNAMIC_CONNECTION_STRING"]
+    sample_env = dict(env, COMMUNICATION_SAMPLES_CONNECTION_STRING=connection_string)
+    result = subprocess.run([str(python), str(script)], cwd=script.parent, env=sample_env, capture_output=True,
+                            text=True, timeout=SUITE_TIMEOUT_SECONDS, check=False)
+    return ("passed" if result.returncode == 0 else "failed"), f"\n--- {script.name}\n{result.stderr[-2000:]}"
 
 
 def run_both(cache: Path = CACHE) -> Dict[str, Run]:
