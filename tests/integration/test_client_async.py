@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import pytest
@@ -104,3 +105,17 @@ async def test_close_without_context_manager(emulator):
     client = CommunicationIdentityClient.from_connection_string(emulator.connection_string)
     await client.create_user()
     await client.close()
+
+
+async def test_sub_minute_lifetime_is_truncated_as_the_official_package_does(async_client):
+    sent = []
+
+    def hook(request):
+        sent.append(json.loads(request.http_request.body)["expiresInMinutes"])
+
+    user = await async_client.create_user()
+    token = await async_client.get_token(user, ["chat"], token_expires_in=timedelta(minutes=61, seconds=59),
+                                         raw_request_hook=hook)
+    assert sent == [61]
+    lifetime = decode_access_token(token.token).expires_on - decode_access_token(token.token).issued_at
+    assert timedelta(minutes=60) < lifetime <= timedelta(minutes=62)
