@@ -3,6 +3,7 @@
 The identifiers, their ``properties`` TypedDicts and the raw-id prefixes, as the official package
 names them here. The supported path is ``azure.communication.identity``.
 """
+# ruff: noqa: F401 - every import here is a re-export under the official module path
 
 from .._identifiers import (
     _ACS_PREFIXES,
@@ -48,21 +49,3 @@ ACS_USER_PREFIX = _ACS_PREFIXES[_PUBLIC]
 ACS_USER_DOD_CLOUD_PREFIX = _ACS_PREFIXES[_DOD]
 ACS_USER_GCCH_CLOUD_PREFIX = _ACS_PREFIXES[_GCCH]
 SPOOL_USER_PREFIX = _SPOOL_PREFIX
-
-__all__ = [
-    "CommunicationCloudEnvironment",
-    "CommunicationIdentifier",
-    "CommunicationIdentifierKind",
-    "CommunicationUserIdentifier",
-    "CommunicationUserProperties",
-    "MicrosoftTeamsAppIdentifier",
-    "MicrosoftTeamsAppProperties",
-    "MicrosoftTeamsUserIdentifier",
-    "MicrosoftTeamsUserProperties",
-    "PhoneNumberIdentifier",
-    "PhoneNumberProperties",
-    "TeamsExtensionUserIdentifier",
-    "TeamsExtensionUserProperties",
-    "UnknownIdentifier",
-    "identifier_from_raw_id",
-]

@@ -7,7 +7,6 @@ surface as ``ServiceRequestError`` instead of the service's error.
 
 from __future__ import annotations
 
-import socket
 import uuid
 from datetime import timedelta
 
@@ -23,11 +22,8 @@ USER = "8:acs:00000000-0000-4000-8000-000000000001_00000000-0000-4000-8000-00000
 
 
 @pytest.fixture
-def nowhere():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+def nowhere(closed_port_endpoint):
+    return closed_port_endpoint
 
 
 def _invalid_lifetime_calls(client):
