@@ -155,9 +155,10 @@ def utc(value: datetime) -> datetime:
 
 
 def _document(pipeline_response: Any) -> dict:
-    # The generated layer parsed the body into a model whose datetimes dropped the service's text; the
-    # official package returns that text (expiresOn) as it came, so the body is read once more.
-    return json.loads(pipeline_response.http_response.text())
+    # The model's datetimes dropped the service's text, which the official package returns as it came
+    # (expiresOn): take it from the JSON azure-core's ContentDecodePolicy already parsed.
+    document = pipeline_response.context.get("deserialized_data")
+    return document if isinstance(document, dict) else json.loads(pipeline_response.http_response.text())
 
 
 def access_token_from_response(pipeline_response: Any, model: Any, _headers: Any) -> AccessToken:
