@@ -13,6 +13,7 @@ import binascii
 import json
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Optional, Tuple, Union
@@ -151,6 +152,57 @@ def _scopes(value: Any) -> Tuple[str, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(item.strip() for item in value if isinstance(item, str) and item.strip())
+
+
+# --------------------------------------------------------------------------- the official helpers
+# (exported under their official path, ``_shared.utils``)
+
+
+class _MissingClaimError(KeyError, ValueError):
+    """A token without ``exp``: a KeyError as in the official package, and a ValueError."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def get_current_utc_as_int() -> int:
+    """The current time in whole epoch seconds."""
+    return int(time.time())
+
+
+def _payload(token: str) -> dict:
+    parts = token.split(".")
+    if len(parts) < 3:
+        raise ValueError("Token is not formatted correctly: expected a JWT (three dot-separated segments)")
+    # Whitespace and either base64 alphabet are tolerated, as the official decoder does.
+    segment = "".join(parts[1].split()).replace("-", "+").replace("_", "/")
+    try:
+        claims = json.loads(base64.b64decode(segment + "=" * (-len(segment) % 4), validate=True))
+    except (binascii.Error, ValueError):
+        # "from None": the chained exception may carry decoded bytes of the token.
+        raise ValueError("Token is not formatted correctly: its payload is not base64-encoded JSON") from None
+    if not isinstance(claims, dict):
+        raise ValueError("Token is not formatted correctly: its payload is not a JSON object")
+    return claims
+
+
+def create_access_token(token: str) -> AccessToken:
+    """An ``AccessToken(token, exp)`` from a JWT, its ``exp`` claim in whole epoch seconds (not verified).
+
+    The official package's ``_shared.utils.create_access_token``; the result's repr hides the token.
+
+    :raises TypeError: ``token`` is not a str, or its ``exp`` is not a number.
+    :raises ValueError: ``token`` is not a JWT (a ``KeyError`` too when it has no ``exp``).
+    """
+    if not isinstance(token, str):
+        raise TypeError(f"token must be a str, not {type(token).__name__}")
+    claims = _payload(token)
+    if "exp" not in claims:
+        raise _MissingClaimError("Token has no 'exp' (expiry) claim")
+    expiry = claims["exp"]
+    if isinstance(expiry, bool) or not isinstance(expiry, (int, float)):
+        raise TypeError(f"the token's 'exp' claim must be a number of seconds, not {type(expiry).__name__}")
+    return _RedactedAccessToken(token, int(expiry))
 
 
 # --------------------------------------------------------------------------- clocks and refresher results

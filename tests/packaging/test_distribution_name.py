@@ -35,8 +35,8 @@ def _pip(*args: str, python: Path | None = None, check: bool = True) -> subproce
 
 
 @pytest.fixture(scope="module")
-def wheels(tmp_path_factory) -> Path:
-    """A folder with our wheel, the official 1.5.0 wheel and every dependency of both."""
+def index(tmp_path_factory) -> Path:
+    """A --find-links folder: our wheel, the official 1.5.0 wheel and every dependency of both."""
     folder = tmp_path_factory.mktemp("wheels")
     _pip("wheel", str(ROOT), "--no-deps", "--no-build-isolation", "--quiet", "-w", str(folder))
     (built,) = folder.glob("azure_communication_identity-*.whl")
@@ -48,8 +48,8 @@ def wheels(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def ours(wheels) -> Path:
-    (wheel,) = [w for w in wheels.glob("azure_communication_identity-*.whl") if f"-{OFFICIAL}-" not in w.name]
+def ours(index) -> Path:
+    (wheel,) = [w for w in index.glob("azure_communication_identity-*.whl") if f"-{OFFICIAL}-" not in w.name]
     return wheel
 
 
@@ -60,8 +60,8 @@ def python(tmp_path) -> Path:
     return env / "bin" / "python"
 
 
-def _install(python: Path, wheels: Path, *requirements: str) -> str:
-    return _pip("install", "--no-index", "--find-links", str(wheels), *requirements, python=python).stdout
+def _install(python: Path, index: Path, *requirements: str) -> str:
+    return _pip("install", "--no-index", "--find-links", str(index), *requirements, python=python).stdout
 
 
 def _run(python: Path, code: str) -> subprocess.CompletedProcess:
@@ -91,12 +91,12 @@ def test_our_version_is_a_plain_release_above_the_official_one():
     assert tuple(map(int, parts)) > tuple(map(int, OFFICIAL.split(".")))
 
 
-def test_ours_installs_meets_dependents_requirements_and_uninstalls_cleanly(python, wheels, ours):
-    _install(python, wheels, str(ours))
+def test_ours_installs_meets_dependents_requirements_and_uninstalls_cleanly(python, index, ours):
+    _install(python, index, str(ours))
     assert _installed_version(python) == _our_version()
     # A dependent's requirement on the official project is met by ours: pip changes nothing, even with -U
     # while the index offers the official 1.5.0.
-    kept = _install(python, wheels, "--upgrade", f"{PROJECT}>=1.0")
+    kept = _install(python, index, "--upgrade", f"{PROJECT}>=1.0")
     assert "Requirement already satisfied" in kept and "Uninstalling" not in kept
     code = ("from azure.communication.identity import CommunicationIdentityClient, __version__\n"
             "from azure.communication.identity._shared.utils import parse_connection_str\n"
@@ -109,17 +109,17 @@ def test_ours_installs_meets_dependents_requirements_and_uninstalls_cleanly(pyth
     assert not _package_dir(python).exists()
 
 
-def test_ours_replaces_the_official_whole_and_the_official_replaces_ours_whole(python, wheels, ours):
-    _install(python, wheels, f"{PROJECT}=={OFFICIAL}")
+def test_ours_replaces_the_official_whole_and_the_official_replaces_ours_whole(python, index, ours):
+    _install(python, index, f"{PROJECT}=={OFFICIAL}")
     package = _package_dir(python)
     assert (package / "_utils.py").exists()  # a module only the official package has
-    upgraded = _install(python, wheels, str(ours))
+    upgraded = _install(python, index, str(ours))
     assert f"Successfully uninstalled {PROJECT}-{OFFICIAL}" in upgraded
     assert _installed_version(python) == _our_version()
     assert not (package / "_utils.py").exists() and (package / "_errors.py").exists()
     assert _pip("check", python=python).returncode == 0
     # Installing the official release later (another package pins it, say) swaps the project back whole.
-    downgraded = _install(python, wheels, f"{PROJECT}=={OFFICIAL}")
+    downgraded = _install(python, index, f"{PROJECT}=={OFFICIAL}")
     assert f"Successfully uninstalled {PROJECT}-{_our_version()}" in downgraded
     assert _installed_version(python) == OFFICIAL
     assert (package / "_utils.py").exists() and not (package / "_errors.py").exists()
