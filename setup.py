@@ -33,7 +33,7 @@ VERSION = _version_field("VERSION")
 API_VERSION = _version_field("DEFAULT_API_VERSION")
 
 setup(
-    name="azure-communication-identity-gen",
+    name="azure-communication-identity",
     version=VERSION,
     description=(
         "Azure Communication Services Identity client for Python, generated from OpenAPI; "

@@ -14,14 +14,14 @@ from azure.core.tracing.decorator import distributed_trace
 from ._api_versions import ApiVersion
 from ._client_base import (
     ClientSettings,
+    access_token_from_response,
     call_options,
     create_options,
     create_request_fields,
     generated_client_kwargs,
     issue_request_fields,
-    to_access_token,
-    to_user_and_token,
     to_user_details,
+    user_and_token_from_response,
     user_raw_id,
 )
 from ._connection_string import parse_connection_string
@@ -50,9 +50,10 @@ class CommunicationIdentityClient:
     """Manages Communication Services identities and their access tokens.
 
     :param str endpoint: The resource's endpoint, e.g. ``https://<resource>.communication.azure.com``.
-        ``http://`` endpoints (the local emulator) are used as given.
-    :param credential: An :class:`~azure.core.credentials.AzureKeyCredential` holding the access key
-        (requests are signed with HMAC-SHA256) or a :class:`~azure.core.credentials.TokenCredential`
+        ``http://`` endpoints (the local emulator) are used as given; a bare host gets ``https://``.
+    :param credential: An :class:`~azure.core.credentials.AzureKeyCredential` holding the access key, or the
+        key itself as a str (requests are signed with HMAC-SHA256), or a
+        :class:`~azure.core.credentials.TokenCredential`
         (Azure AD bearer tokens for ``https://communication.azure.com//.default``).
     :keyword api_version: The Identity API version to speak: an :class:`ApiVersion`, or a version string.
         Defaults to 2025-06-30. A well-formed version this package does not list (``YYYY-MM-DD`` or
@@ -81,7 +82,7 @@ class CommunicationIdentityClient:
         self._client = _GeneratedClient(
             self._settings.endpoint,
             **with_default_transport(
-                generated_client_kwargs(self._settings, credential, BearerTokenCredentialPolicy, RetryPolicy, kwargs)
+                generated_client_kwargs(self._settings, BearerTokenCredentialPolicy, RetryPolicy, kwargs)
             ),
         )
         self._ops = self._client.communication_identity
@@ -125,14 +126,16 @@ class CommunicationIdentityClient:
     ) -> tuple[CommunicationUserIdentifier, AccessToken]:
         """Create a new identity and issue it a token with ``scopes``.
 
-        :keyword token_expires_in: Token lifetime, whole minutes from 1 to 24 hours (api-version 2022-10-01+).
-        :return: ``(user, token)``; ``token.expires_on`` is a timezone-aware UTC datetime.
+        :keyword token_expires_in: Token lifetime from 1 to 24 hours (api-version 2022-10-01+); a sub-minute part
+            is dropped, as in the official package (90 minutes 30 seconds is sent as 90 minutes).
+        :return: ``(user, token)``; ``token`` is an ``azure.core.credentials.AccessToken`` whose ``expires_on``
+            is the service's ISO 8601 string (``token.expires_on_datetime`` is the aware datetime).
         """
         fields = create_request_fields(self._version, custom_id, with_token=True, scopes=scopes,
                                        token_expires_in=token_expires_in)
         body = self._wire.CommunicationIdentityCreateRequest(**fields)
-        result = self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
-        return to_user_and_token(result)
+        return self._ops.create(body=body, api_version=self._api, cls=user_and_token_from_response,
+                                **create_options(self._settings, kwargs))
 
     @distributed_trace
     def get_token(
@@ -145,13 +148,16 @@ class CommunicationIdentityClient:
     ) -> AccessToken:
         """Issue a new token with ``scopes`` for ``user`` (an identifier or its raw id).
 
-        :return: ``(token, expires_on)``; ``expires_on`` is a timezone-aware UTC datetime.
+        :keyword token_expires_in: Token lifetime from 1 to 24 hours (api-version 2022-10-01+); a sub-minute part
+            is dropped, as in the official package.
+        :return: an ``azure.core.credentials.AccessToken``: ``(token, expires_on)``, ``expires_on`` the service's
+            ISO 8601 string (``expires_on_datetime`` is the aware datetime).
         """
         raw_id = user_raw_id(user)
         fields = issue_request_fields(self._version, scopes, token_expires_in)
         body = self._wire.CommunicationIdentityAccessTokenRequest(**fields)
-        result = self._ops.issue_access_token(raw_id, body, api_version=self._api, **call_options(kwargs))
-        return to_access_token(result)
+        return self._ops.issue_access_token(raw_id, body, api_version=self._api, cls=access_token_from_response,
+                                            **call_options(kwargs))
 
     issue_token = get_token
 
@@ -183,8 +189,8 @@ class CommunicationIdentityClient:
         self._version.require_operation("exchangeTeamsUserAccessToken", "get_token_for_teams_user")
         check_teams_user_token(aad_token, client_id, user_object_id)
         body = self._wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
-        result = self._ops.exchange_teams_user_access_token(body, api_version=self._api, **call_options(kwargs))
-        return to_access_token(result)
+        return self._ops.exchange_teams_user_access_token(body, api_version=self._api, cls=access_token_from_response,
+                                                          **call_options(kwargs))
 
     @distributed_trace
     def get_teams_extension_assignment(self, tenant_id: str, object_id: str,

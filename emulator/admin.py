@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import time
 import uuid
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -12,12 +11,12 @@ from aiohttp import web
 from .clock import MAX_OFFSET_SECONDS, ServerClock
 from .errors import ApiError, validation
 from .faults import FaultQueue, parse_fault
+from .identity_provider import DEV_TENANT_ID, IdentityProvider, aad_claims
 from .keys import Signer
 from .store import Store
 from .tokens import MAX_TEST_TTL_SECONDS, TokenIssuer
 from .wire import is_int, json_response, parse_object, read_body
 
-DEV_TENANT_ID = "00000000-0000-4000-8000-00000000a11d"
 DEFAULT_AAD_AUDIENCE = "https://communication.azure.com"
 DEFAULT_TEAMS_SCOPES = "Teams.ManageCalls Teams.ManageChats"
 
@@ -92,6 +91,7 @@ class Admin:
         self.untrusted_signer = untrusted_signer
         # What a reset returns to: the lifetime the emulator was started with, and no clock offset.
         self._startup_token_ttl_seconds = issuer.test_ttl_seconds
+        self.identity_provider = IdentityProvider(aad_signer)
         self._routes = {
             ("GET", "health"): self.health,
             ("GET", "jwks"): self.jwks,
@@ -102,14 +102,14 @@ class Admin:
             ("GET", "settings"): self.settings,
             ("POST", "settings"): self.update_settings,
             ("POST", "aad/token"): self.mint_aad_token,
+            ("GET", "msi/token"): self.identity_provider.managed_identity_token,
             ("GET", "stats"): self.stats,
             ("POST", "reset"): self.reset,
         }
 
     async def handle(self, request: web.Request, subpath: Optional[str]) -> web.Response:
         """``subpath`` is what follows ``/emulator/``; None for other spellings of the prefix."""
-        if not is_local_caller(request):
-            raise ApiError(403, "Forbidden", "The emulator's admin endpoints answer loopback callers only.")
+        self._require_local_caller(request)
         handler = self._routes.get((request.method, subpath))
         if handler is None:
             allowed = sorted(method for method, path in self._routes if path == subpath) if subpath else []
@@ -118,6 +118,16 @@ class Admin:
                                headers={"Allow": ", ".join(allowed)})
             raise ApiError(404, "NotFound", "No such emulator endpoint.")
         return await handler(request)
+
+    async def authority(self, request: web.Request, subpath: str) -> web.Response:
+        """The development authority under ``/adfs/`` (``subpath`` follows it), behind the same gate."""
+        self._require_local_caller(request)
+        return await self.identity_provider.authority(request, subpath)
+
+    @staticmethod
+    def _require_local_caller(request: web.Request) -> None:
+        if not is_local_caller(request):
+            raise ApiError(403, "Forbidden", "The emulator's admin endpoints answer loopback callers only.")
 
     async def _document(self, request: web.Request) -> Dict[str, Any]:
         return parse_object(await read_body(request), required=True)
@@ -172,24 +182,14 @@ class Admin:
         extra = document.get("claims", {})
         if not isinstance(extra, dict):
             raise validation("claims must be an object.", target="claims")
-        now = int(time.time())
-        tenant = document.get("tid", DEV_TENANT_ID)
-        claims: Dict[str, Any] = {
-            "aud": document.get("aud", DEFAULT_AAD_AUDIENCE),
-            "iss": f"https://sts.windows.net/{tenant}/",
-            "iat": now - 60 if expires_in > 0 else now + expires_in - 60,
-            "nbf": now - 60 if expires_in > 0 else now + expires_in - 60,
-            "exp": now + expires_in,
-            "oid": document.get("oid", str(uuid.uuid4())),
-            "tid": tenant,
-            "appid": document.get("appid", str(uuid.uuid4())),
-            "scp": document.get("scp", DEFAULT_TEAMS_SCOPES),
-        }
+        claims = aad_claims(aud=document.get("aud", DEFAULT_AAD_AUDIENCE), oid=document.get("oid", str(uuid.uuid4())),
+                            appid=document.get("appid", str(uuid.uuid4())),
+                            scp=document.get("scp", DEFAULT_TEAMS_SCOPES), tenant=document.get("tid", DEV_TENANT_ID),
+                            expires_in=expires_in)
         if "azp" in document:
             claims["azp"] = document["azp"]
             if "appid" not in document:
                 del claims["appid"]
-        claims["sub"] = claims["oid"]
         claims.update(extra)
         claims = {name: value for name, value in claims.items() if value is not None}
         signer = self.untrusted_signer if document.get("untrusted") is True else self.aad_signer

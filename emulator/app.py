@@ -30,6 +30,7 @@ _ADMIN_PREFIX = "/emulator/"
 # Operations authenticated by the resource's key or Azure AD token (the swagger's azure_auth); the others
 # (the Teams-extension exchange) check the caller's own bearer token in their handler.
 RESOURCE_AUTH = "azure_auth"
+_AUTHORITY_PREFIX = "/adfs/"  # the development authority (identity_provider.py), behind the admin gate
 
 
 def is_admin_path(path: str) -> bool:
@@ -97,6 +98,8 @@ class Pipeline:
         if is_admin_path(path):
             exact = path.startswith(_ADMIN_PREFIX)
             return await self.admin.handle(request, path[len(_ADMIN_PREFIX):] if exact else None)
+        if path.startswith(_AUTHORITY_PREFIX):
+            return await self.admin.authority(request, path[len(_AUTHORITY_PREFIX):])
         methods, params = route(path)
         if methods is None:
             raise ApiError(404, "NotFound", "The requested resource does not exist.")

@@ -180,11 +180,16 @@ class IdentityService:
 
     async def exchange_teams_token(self, request: web.Request, version: ApiVersion, body: bytes) -> web.Response:
         document = parse_object(body, required=True)
-        for name in ("token", "appId", "userId"):
+        # The token is checked first, as the service does: an empty or malformed token is a 401
+        # InvalidAccessToken whatever appId and userId say.
+        token = document.get("token")
+        if token is not None and not isinstance(token, str):
+            raise validation("The token field must be a string.", target="token")
+        claims = self._verified_teams_claims(token or "")
+        for name in ("appId", "userId"):
             value = document.get(name)
             if not isinstance(value, str) or not value:
                 raise validation(f"The {name} field is required and must be a non-empty string.", target=name)
-        claims = self._verified_teams_claims(document["token"])
         app_id = claims.get("appid", claims.get("azp"))
         if app_id != document["appId"]:
             raise validation("The appId does not match the appid claim of the Azure AD token.", target="appId")

@@ -177,7 +177,7 @@ def test_teams_exchange_failure_modes(client, emulator):
          "appId"),
         ({"token": teams_token(emulator), "appId": "app-id", "userId": "other-user"}, 400, "ValidationError",
          "userId"),
-        ({"appId": "app-id", "userId": "user-oid"}, 400, "ValidationError", "token"),
+        ({"appId": "app-id", "userId": "user-oid"}, 401, "InvalidAccessToken", None),
         ({"token": teams_token(emulator), "userId": "user-oid"}, 400, "ValidationError", "appId"),
         ({"token": teams_token(emulator), "appId": "app-id", "userId": ""}, 400, "ValidationError", "userId"),
     ]

@@ -60,8 +60,9 @@ def test_proactive_refresh_before_expiry_and_close_stops_the_timer(short_lived):
         calls = []
 
         def refresher():
-            calls.append(time.monotonic())
-            return client.get_token(user, ["chat"])
+            token = client.get_token(user, ["chat"])
+            calls.append(time.monotonic())  # after the request: the wait below sees a finished refresh
+            return token
 
         first = client.get_token(user, ["chat"])
         threads_before = set(threading.enumerate())
