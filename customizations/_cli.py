@@ -66,7 +66,7 @@ def _user(args: argparse.Namespace, *, required: bool = True) -> Optional[str]:
 
 def _token_document(token: Any, user: Optional[str] = None) -> Dict[str, Any]:
     document = {"user_id": user} if user is not None else {}
-    document.update(token=token.token, expires_on=token.expires_on.isoformat())
+    document.update(token=token.token, expires_on=token.expires_on_datetime.isoformat())
     return document
 
 
@@ -229,6 +229,12 @@ def _service_error(error: Any) -> str:
     return f"no answer from the service ({type(error).__name__}): {getattr(error, 'message', None) or error}"
 
 
+def _local_error(error: Any) -> str:
+    """``<code>: <message>`` of an error the client raised before sending, in the service's words."""
+    detail = getattr(error, "error", None)
+    return f"{getattr(detail, 'code', None) or type(error).__name__}: {getattr(detail, 'message', None) or error}"
+
+
 def _one_line(text: str, secrets: Sequence[str]) -> str:
     """One line without the secrets we know of, nor any ``accesskey=`` (argparse echoes what it did not
     understand, which may be a connection string)."""
@@ -251,6 +257,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         from ._communication_identity_client import CommunicationIdentityClient
         from ._connection_string import parse_connection_string
+        from ._errors import is_local
 
         secrets.append(parse_connection_string(connection_string).access_key)
         try:
@@ -258,6 +265,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     connection_string, api_version=args.api_version) as client:
                 document = args.run(client, args)
         except AzureError as error:
+            if is_local(error):  # refused by the client's own checks: nothing was sent, the arguments are wrong
+                print(f"{PROG}: error: {_one_line(_local_error(error), secrets)}", file=sys.stderr)
+                return EXIT_USAGE
             print(f"{PROG}: error: {_one_line(_service_error(error), secrets)}", file=sys.stderr)
             return EXIT_SERVICE_ERROR
     except UsageError as error:

@@ -127,12 +127,23 @@ def _json_object(segment: str, name: str, what: str) -> dict:
 
 
 
+class _MissingExpiryError(KeyError, ValueError):
+    """A token without ``exp``: the official package's KeyError, and a ValueError like every other bad token."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class _ExpiryTypeError(TypeError, ValueError):
+    """A non-numeric ``exp``: the official package's TypeError, and a ValueError like every other bad token."""
+
+
 def _expiry_from_claims(claims: Mapping[str, Any]) -> datetime:
     if "exp" not in claims:
-        raise ValueError("access token has no 'exp' (expiry) claim")
+        raise _MissingExpiryError("access token has no 'exp' (expiry) claim")
     expiry = _optional_time(claims["exp"])
     if expiry is None:
-        raise ValueError("access token's 'exp' claim is not a valid number of seconds since the epoch")
+        raise _ExpiryTypeError("access token's 'exp' claim is not a valid number of seconds since the epoch")
     return expiry
 
 
@@ -201,10 +212,19 @@ def _payload_expiry(token: str) -> datetime:
 def create_access_token(token: str) -> AccessToken:
     """An azure-core ``AccessToken`` for ``token``, expiring at its ``exp`` claim (whole seconds).
 
-    The official package's ``_shared.utils.create_access_token``: same result, same errors (see
-    :func:`token_expiry`); the repr of the result hides the token.
+    The official package's ``_shared.utils.create_access_token``: same result, same errors (those of
+    :func:`token_expiry`, except that a missing ``exp`` is a ``KeyError`` and a non-numeric one a
+    ``TypeError``, as there; both are ``ValueError`` too); the repr of the result hides the token.
     """
-    return _RedactedAccessToken(token, epoch_seconds(token_expiry(token)))
+    if not isinstance(token, str):
+        raise TypeError(TOKEN_NOT_A_STRING) from TypeError(f"token must be a str, not {type(token).__name__}")
+    try:
+        expiry = _payload_expiry(token)
+    except (_MissingExpiryError, _ExpiryTypeError):
+        raise
+    except ValueError as reason:
+        raise ValueError(TOKEN_MALFORMED) from reason
+    return _RedactedAccessToken(token, epoch_seconds(expiry))
 
 
 def get_current_utc_as_int() -> int:

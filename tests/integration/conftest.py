@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 from azure.core.credentials import AccessToken as CoreAccessToken
 
+from acs_identity_emulator.testing import running_emulator
 from azure.communication.identity import CommunicationIdentityClient
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncCommunicationIdentityClient
 

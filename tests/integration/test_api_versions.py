@@ -227,8 +227,10 @@ async def _lifetime(call, operation, version):
     low, high = _field(version, operation, "expiresInMinutes")["minimum"], \
         _field(version, operation, "expiresInMinutes")["maximum"]
     for minutes in (low - 1, high + 1):
-        with pytest.raises(ValueError, match=f"between {low} and {high} minutes.*got {minutes} minutes"):
+        pattern = rf"ExpiresInMinutes value {minutes} is invalid\. Value must be within the \[{low}, {high}\] interval"
+        with pytest.raises(HttpResponseError, match=pattern) as info:
             await call("get_token", "8:acs:r_u", ["chat"], token_expires_in=timedelta(minutes=minutes))
+        assert isinstance(info.value, ValueError) and info.value.status_code == 400
 
 
 async def _custom_id(call, operation, version):
@@ -389,15 +391,17 @@ class TestTeamsExchangeFailures:
         expired = emulator.mint_aad_token(oid=oid, appid=app, aud=TEAMS_AUDIENCE, expires_in=-60)
         with CommunicationIdentityClient(closed_port_endpoint, AzureKeyCredential("a2V5"), retry_total=0) as client:
             cases = [
-                (("not-a-jwt", app, oid), "aad_token"),
-                ((good, app, str(uuid.uuid4())), "user_object_id does not match the 'oid' claim"),
-                ((good, str(uuid.uuid4()), oid), "client_id does not match the 'appid'/'azp' claim"),
-                ((expired, app, oid), "aad_token has expired"),
-                (("", app, oid), "aad_token must be a non-empty string"),
+                (("not-a-jwt", app, oid), "aad_token", 401),
+                ((good, app, str(uuid.uuid4())), "userId does not match the oid claim", 400),
+                ((good, str(uuid.uuid4()), oid), "appId does not match the appid claim", 400),
+                ((expired, app, oid), "aad_token has expired", 401),
+                (("", app, oid), "aad_token is empty", 401),
             ]
-            for args, message in cases:
+            for args, message, status in cases:
                 with pytest.raises(ValueError, match=message) as info:
                     client.get_token_for_teams_user(*args)
+                assert isinstance(info.value, HttpResponseError) and info.value.status_code == status
+                assert isinstance(info.value, ClientAuthenticationError) == (status == 401)
                 assert good not in str(info.value) and expired not in str(info.value)
 
     def test_service_checks(self, emulator):

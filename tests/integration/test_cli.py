@@ -143,7 +143,7 @@ def test_teams_token_exchange_and_its_az_name(emulator, cs):
     # The Azure AD token (a secret) stays out of every message: the client's own check (usage, 2)...
     wrong = acs_identity("teams-token", "exchange", "--aad-token", aad_token, "--client", "someone-else",
                          "--aad-user", TEAMS_USER, connection_string=cs)
-    assert "client_id does not match" in assert_one_line_error(wrong, 2, aad_token, emulator.access_key)
+    assert "appId does not match" in assert_one_line_error(wrong, 2, aad_token, emulator.access_key)
     # ... and the service's refusal (1).
     untrusted = emulator.mint_aad_token(oid=TEAMS_USER, appid=TEAMS_APP, aud=TEAMS_AUDIENCE, untrusted=True)
     refused = acs_identity("teams-token", "exchange", "--aad-token", untrusted, "--client", TEAMS_APP,
@@ -165,8 +165,10 @@ def test_the_connection_string_from_an_option_or_either_variable(emulator, cs):
 
 @pytest.mark.parametrize(("args", "says"), [
     (["token", "issue", "8:acs:x", "--scopes", "chat", "--expires-in", "soon"], "'soon' is not a lifetime"),
-    (["token", "issue", "8:acs:x", "--scopes", "chat", "--expires-in", "30m"], "between 60 and 1440 minutes"),
-    (["token", "issue", "8:acs:x", "--scopes", "chat,teleport"], "unknown scope 'teleport'"),
+    (["token", "issue", "8:acs:x", "--scopes", "chat", "--expires-in", "30m"],
+     "ValidationError: ExpiresInMinutes value 30 is invalid. Value must be within the [60, 1440] interval"),
+    (["token", "issue", "8:acs:x", "--scopes", "chat,teleport"],
+     "ValidationError: The scope 'teleport' is not a valid"),
     (["token", "issue", "8:acs:x"], "--scopes"),
     (["token", "revoke"], "a user is needed"),
     (["token", "revoke", "8:acs:a", "--user", "8:acs:b"], "give the user once"),

@@ -97,7 +97,7 @@ async def test_official_style_async_code_with_a_patched_clock_refreshes_through_
         async def fetch_token():
             calls.append(1)
             issued = await client.get_token(user, ["voip"])
-            return AccessToken(issued.token, int(issued.expires_on.timestamp()))
+            return AccessToken(issued.token, int(issued.expires_on_datetime.timestamp()))
 
         initial = await fetch_token()
         calls.clear()

@@ -9,6 +9,7 @@ import pytest
 
 from . import harness
 
+
 @pytest.fixture(scope="module")
 def runs():
     results = harness.run_both()
