@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, NoReturn, Optional, Union
 from ._version import DEFAULT_API_VERSION as _DEFAULT
 from ._version_table import API_VERSIONS, VERSIONS, ApiVersion
 
-__all__ = ["DEFAULT_API_VERSION", "ApiVersion", "VersionFeatures", "parse_api_version"]
+__all__ = ["DEFAULT_API_VERSION", "ApiVersion", "VersionFeatures", "parse_api_version", "preferred_version"]
 
 #: What a client speaks when ``api_version`` is not given.
 DEFAULT_API_VERSION = ApiVersion(_DEFAULT)
@@ -109,13 +109,21 @@ def describe_versions(versions: List[str]) -> str:
     return versions[0] if len(versions) == 1 else ", ".join(versions[:-1]) + " or " + versions[-1]
 
 
-def _suggestion(having: List[str]) -> str:
-    """The version to name in a message: the default if it has the feature, else the newest GA one that does."""
+def preferred_version(has_it: Callable[[VersionFeatures], bool]) -> Optional[str]:
+    """The version to use for a feature: the default api-version if it has the feature, else the newest GA
+    version that does, else the newest preview that does (None when no version has it).
+
+    Error messages suggest it, and the token-exchange credential sends it for each of its exchanges."""
+    having = [v for v in API_VERSIONS if has_it(VersionFeatures(v, v))]
     if DEFAULT_API_VERSION.value in having:
-        choice = DEFAULT_API_VERSION.value
-    else:
-        ga = [v for v in having if not VERSIONS[v]["preview"]]
-        choice = (ga or having)[-1]
+        return DEFAULT_API_VERSION.value
+    ga = [v for v in having if not VERSIONS[v]["preview"]]
+    return (ga or having)[-1] if having else None
+
+
+def _suggestion(having: List[str]) -> str:
+    """How a message names the version to pass (``having`` is never empty where this is called)."""
+    choice = preferred_version(lambda features: features.known in having)
     return f"ApiVersion.{ApiVersion(choice).name}"
 
 

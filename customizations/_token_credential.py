@@ -4,9 +4,9 @@ This module is also ``azure.communication.identity._shared.user_credential``, th
 import the official package's credential from: that name is bound to this very module, so what they
 patch there (``get_current_utc_as_int``) is the clock the credential reads.
 
-Where tokens come from is one zero-argument callable, ``self._fetch`` (the user's ``token_refresher``;
-None for a static token). Caching, the shared in-flight refresh, back-off and the background timer
-only ever call it, so another source of tokens plugs in by providing such a callable.
+Where tokens come from is one zero-argument callable, ``self._fetch``: the user's ``token_refresher``,
+the exchange of a user's Entra ID token (``_token_exchange.TokenExchange``), or None for a static
+token. Caching, the shared in-flight refresh, back-off and the background timer only ever call it.
 """
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ import threading
 import weakref
 from concurrent.futures import Future
 from datetime import datetime, timedelta
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, Iterable, List, Optional, Union
 
-from azure.core.credentials import AccessToken
+from azure.core.credentials import AccessToken, TokenCredential
 
+from ._token_exchange import NO_TOKEN, ExchangeSettings, TokenExchange, exchange_requested
 from ._token_utils import (
     CLOSED_MESSAGE,
     CachedToken,
@@ -45,17 +46,43 @@ THREAD_NAME = "CommunicationTokenCredential-refresh"
 
 
 class CommunicationTokenCredential:
-    """A Communication Services user token for chat and calling clients, kept fresh by a refresher.
+    """A Communication Services user token for chat and calling clients, kept fresh by a refresher or by
+    exchanging a user's Entra ID token.
+
+    Two forms: ``CommunicationTokenCredential(token, token_refresher=None, ...)`` (a token, static or
+    renewed by your refresher), or ``CommunicationTokenCredential(resource_endpoint=...,
+    token_credential=..., scopes=None, ...)`` (the exchange form: each token is obtained by exchanging
+    the user's Entra ID token, from ``token_credential``, at the resource).
 
     :param str token: the initial access token (a JWT; its ``exp`` claim gives its expiry).
     :keyword token_refresher: zero-argument callable returning a new token, as an
         ``azure.core.credentials.AccessToken`` or a JWT str. Without it the token is static.
+    :keyword str resource_endpoint: exchange form: the resource's URL (``https://<resource>.communication.azure.com``;
+        plain ``http://`` only to this machine, such as the local emulator).
+    :keyword token_credential: exchange form: a credential whose ``get_token(*scopes)`` returns the user's
+        Entra ID access token (azure-identity's, or any azure-core ``TokenCredential``); it is called through
+        azure-core's ``BearerTokenCredentialPolicy``, which caches that token.
+    :keyword scopes: exchange form: the Entra ID scopes to ask ``token_credential`` for; they choose the
+        exchange. All under ``https://auth.msft.communication.azure.com/`` (e.g.
+        ``.../TeamsExtension.ManageCalls``): a Teams Phone extensibility user; all under
+        ``https://communication.azure.com/clients/``: an Entra ID user (default
+        ``["https://communication.azure.com/clients/.default"]``). Anything else is a ``ValueError``.
+    :keyword api_version: exchange form: the api-version of the exchange (default: 2025-06-30 for Teams Phone
+        extensibility users, 2025-03-02-preview for Entra ID users; see ``_token_exchange``).
     :keyword bool proactive_refresh: refresh ahead of expiry: ``get_token`` refreshes once the token
         is within ``refresh_before_expiry`` of expiring (instead of 2 minutes), and a background timer,
         armed by ``with`` and after every refresh, refreshes at that point when nobody asks.
     :keyword timedelta refresh_before_expiry: that lead time (default 10 minutes).
 
-    Other keyword arguments are accepted and ignored, as azure-communication-identity 1.5.0 does.
+    Other keyword arguments are accepted and ignored, as azure-communication-identity 1.5.0 does; in the
+    exchange form they are azure-core options of the exchange's pipeline (``logging_enable``,
+    ``retry_total``, ``connection_verify``, ``transport``, ``user_agent``, ...).
+
+    The exchange form has no initial token: the first ``get_token`` exchanges, and so does every
+    refresh, with the rules below. A refused exchange raises the ``HttpResponseError`` the service
+    answered (``ClientAuthenticationError`` for 401, ``ResourceNotFoundError`` for 404; 403, no
+    assignment for the user, is a plain ``HttpResponseError``). ``close()`` closes its pipeline too,
+    and a closed exchange credential refuses further use.
 
     ``get_token`` returns the cached token until it is within 2 minutes (or the lead time) of expiry;
     concurrent callers share one refresher call. After a refresh the refresher is not called again
@@ -72,15 +99,26 @@ class CommunicationTokenCredential:
 
     def __init__(
         self,
-        token: str,
+        token: str = NO_TOKEN,
         *,
         token_refresher: Optional[TokenRefresher] = None,
         proactive_refresh: bool = False,
         refresh_before_expiry: timedelta = timedelta(minutes=10),
+        resource_endpoint: Optional[str] = None,
+        token_credential: Optional[TokenCredential] = None,
+        scopes: Optional[Iterable[str]] = None,
         **kwargs: Any,
     ) -> None:
-        self._current = CachedToken.initial(token)
-        self._proactive = check_options(token_refresher, proactive_refresh, refresh_before_expiry)
+        self._exchange: Optional[TokenExchange] = None
+        if exchange_requested(token, token_refresher, resource_endpoint, token_credential, scopes):
+            settings = ExchangeSettings(resource_endpoint, token_credential, scopes, kwargs.pop("api_version", None),
+                                        asynchronous=False)
+            self._exchange = token_refresher = TokenExchange(settings, kwargs)
+            self._current = CachedToken.none()
+            self._proactive = check_options(token_refresher, proactive_refresh, refresh_before_expiry)
+        else:
+            self._current = CachedToken.initial(token)
+            self._proactive = check_options(token_refresher, proactive_refresh, refresh_before_expiry)
         self._fetch: Optional[TokenRefresher] = token_refresher
         self._lead = refresh_before_expiry
         self._window = on_demand_window(self._proactive, refresh_before_expiry)
@@ -91,7 +129,7 @@ class CommunicationTokenCredential:
         self._retry_at: Optional[datetime] = None
         self._timer: Optional[_RefreshTimer] = None
         self._warned_expired = False
-        if token_refresher is not None:
+        if self._fetch is not None:
             _FORK_GUARD.track(self)
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
@@ -115,12 +153,13 @@ class CommunicationTokenCredential:
         return self._refresh_shared(lambda current, moment: current.usable(moment, self._window))
 
     def close(self) -> None:
-        """Stop background refreshing; returns at once, even while a refresh is in flight. Idempotent.
+        """Stop background refreshing (and close the exchange's pipeline); returns at once, even while a
+        refresh is in flight. Idempotent.
 
         A refresh in flight is not waited for: its result is dropped, and callers waiting for it get
         the ``RuntimeError`` a closed credential raises.
         """
-        if not self._proactive:
+        if not self._proactive and self._exchange is None:
             return  # nothing runs in the background; the credential stays usable, as in the official package
         with self._state_lock:
             self._closed = True
@@ -131,6 +170,8 @@ class CommunicationTokenCredential:
         # A timer that has not begun refreshing ends at once: join it so no thread outlives close().
         if timer is not None and timer.cancel() and timer is not threading.current_thread():
             timer.join()
+        if self._exchange is not None:
+            self._exchange.close()
 
     def __enter__(self) -> CommunicationTokenCredential:
         self._ensure_open()
@@ -145,6 +186,9 @@ class CommunicationTokenCredential:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
+        if self._exchange is not None:
+            return (f"<{type(self).__name__} {self._exchange.settings.describe()} "
+                    f"expires_on={self._current.describe_expiry()} proactive_refresh={self._proactive} {state}>")
         return (
             f"<{type(self).__name__} expires_on={self._current.expires_on.isoformat()} "
             f"refresher={'yes' if self._fetch else 'no'} proactive_refresh={self._proactive} {state}>"
@@ -244,6 +288,8 @@ class CommunicationTokenCredential:
         # The threads of the parent were not copied: nobody will settle its in-flight refresh, and
         # its timer thread is gone. Forget both; re-arm the timer if the parent had one.
         self._inflight = None
+        if self._exchange is not None:
+            self._exchange.after_fork_in_child()
         timer, self._timer = self._timer, None
         if timer is not None:
             timer.detach()

@@ -342,6 +342,14 @@ class CachedToken:
     def initial(cls, token: str) -> CachedToken:
         return cls(token, _whole_seconds(token_expiry(token)))
 
+    @classmethod
+    def none(cls) -> CachedToken:
+        """No token yet (the exchange form): expired since the epoch, so the first ``get_token`` fetches one."""
+        return cls("", _EPOCH)
+
+    def describe_expiry(self) -> str:
+        return self.expires_on.isoformat() if self.token else "(no token yet)"
+
     def refreshed(self, result: Any, now: datetime) -> CachedToken:
         """The snapshot that replaces this one after the refresher returned ``result``."""
         token, expires_on = token_from_refresher(result)

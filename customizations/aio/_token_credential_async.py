@@ -2,7 +2,9 @@
 
 This module is also ``azure.communication.identity._shared.user_credential_async``, the official
 package's path for it (the same module object, so patching ``get_current_utc_as_int`` there moves
-this credential's clock). As in the sync twin, where tokens come from is one callable, ``self._fetch``.
+this credential's clock). As in the sync twin, where tokens come from is one callable, ``self._fetch``:
+the user's ``token_refresher``, the exchange of a user's Entra ID token
+(``_token_exchange_async.AsyncTokenExchange``), or None for a static token.
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ import logging
 import os
 import weakref
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable, NamedTuple, Optional, Union
+from typing import Any, Awaitable, Callable, Iterable, NamedTuple, Optional, Union
 
-from azure.core.credentials import AccessToken
+from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.credentials_async import AsyncTokenCredential
 
+from .._token_exchange import NO_TOKEN, ExchangeSettings, exchange_requested
 from .._token_utils import (
     CLOSED_MESSAGE,
     CachedToken,
@@ -29,6 +33,7 @@ from .._token_utils import (
     retry_after_failure,
     static_token_expired,
 )
+from ._token_exchange_async import AsyncTokenExchange
 
 __all__ = ["CommunicationTokenCredential", "create_access_token", "get_current_utc_as_int"]
 
@@ -44,28 +49,44 @@ class _Refresh(NamedTuple):
 
 
 class CommunicationTokenCredential:
-    """A Communication Services user token for async chat and calling clients, kept fresh by a refresher.
+    """A Communication Services user token for async chat and calling clients, kept fresh by a refresher or by
+    exchanging a user's Entra ID token.
 
-    Same arguments and rules as the sync credential. ``token_refresher`` is a coroutine function
-    returning an ``AccessToken`` or a JWT str (a plain function is accepted too; it runs on the event
-    loop, so it must not block). Concurrent ``get_token`` calls share one in-flight refresh. With
-    ``proactive_refresh`` a background task, started by ``async with`` and after every refresh,
-    refreshes ``refresh_before_expiry`` ahead of expiry; ``await close()`` cancels it and any refresh
-    in flight without waiting for them (a late result is dropped). A credential nobody references any
-    more keeps no task alive. The credential works on one event loop at a time; on another loop, or in
-    a forked child, it starts its background task again at the next ``get_token``.
+    Same arguments, forms and rules as the sync credential. In the exchange form
+    (``resource_endpoint=``, ``token_credential=``, ``scopes=``), ``token_credential`` is an async
+    credential (azure-identity's ``aio`` ones) or a sync one, called through azure-core's
+    ``AsyncBearerTokenCredentialPolicy``; ``await close()`` closes the exchange's pipeline.
+
+    ``token_refresher`` is a coroutine function returning an ``AccessToken`` or a JWT str (a plain
+    function is accepted too; it runs on the event loop, so it must not block). Concurrent
+    ``get_token`` calls share one in-flight refresh. With ``proactive_refresh`` a background task,
+    started by ``async with`` and after every refresh, refreshes ``refresh_before_expiry`` ahead of
+    expiry; ``await close()`` cancels it and any refresh in flight without waiting for them (a late
+    result is dropped). A credential nobody references any more keeps no task alive. The credential
+    works on one event loop at a time; on another loop, or in a forked child, it starts its
+    background task again at the next ``get_token`` (and the exchange form makes a new pipeline there).
     """
 
     def __init__(
         self,
-        token: str,
+        token: str = NO_TOKEN,
         *,
         token_refresher: Optional[AsyncTokenRefresher] = None,
         proactive_refresh: bool = False,
         refresh_before_expiry: timedelta = timedelta(minutes=10),
+        resource_endpoint: Optional[str] = None,
+        token_credential: Union[AsyncTokenCredential, TokenCredential, None] = None,
+        scopes: Optional[Iterable[str]] = None,
         **kwargs: Any,
     ) -> None:
-        self._current = CachedToken.initial(token)
+        self._exchange: Optional[AsyncTokenExchange] = None
+        if exchange_requested(token, token_refresher, resource_endpoint, token_credential, scopes):
+            settings = ExchangeSettings(resource_endpoint, token_credential, scopes, kwargs.pop("api_version", None),
+                                        asynchronous=True)
+            self._exchange = token_refresher = AsyncTokenExchange(settings, kwargs)
+            self._current = CachedToken.none()
+        else:
+            self._current = CachedToken.initial(token)
         self._proactive = check_options(token_refresher, proactive_refresh, refresh_before_expiry)
         self._fetch: Optional[AsyncTokenRefresher] = token_refresher
         self._lead = refresh_before_expiry
@@ -83,7 +104,7 @@ class CommunicationTokenCredential:
         self._timer: Optional[_AsyncRefreshTimer] = None
         if self._proactive:
             self._replan()
-        if token_refresher is not None:
+        if self._fetch is not None:
             _FORKED_CHILD_RESET.add(self)
 
     async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
@@ -107,13 +128,14 @@ class CommunicationTokenCredential:
         return await self._refresh_shared(lambda current, moment: current.usable(moment, self._window))
 
     async def close(self) -> None:
-        """Cancel the background task and any refresh in flight; returns at once. Idempotent.
+        """Cancel the background task and any refresh in flight, and close the exchange's pipeline;
+        returns at once. Idempotent.
 
         Callers waiting for that refresh get the ``RuntimeError`` a closed credential raises; a
-        result it still produces is dropped. Without proactive refresh there is nothing to stop, and
-        the credential stays usable, as in the official package.
+        result it still produces is dropped. A token credential without proactive refresh has nothing
+        to stop, and stays usable, as in the official package.
         """
-        if not self._proactive:
+        if not self._proactive and self._exchange is None:
             return
         self._closed = True
         if self._timer is not None:
@@ -122,6 +144,8 @@ class CommunicationTokenCredential:
         if inflight is not None:
             _call_on_loop(inflight.future.get_loop(), _fail, inflight.future, RuntimeError(CLOSED_MESSAGE))
             _call_on_loop(inflight.task.get_loop(), inflight.task.cancel)
+        if self._exchange is not None:
+            await self._exchange.close()
 
     async def __aenter__(self) -> CommunicationTokenCredential:
         self._ensure_open()
@@ -135,6 +159,9 @@ class CommunicationTokenCredential:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
+        if self._exchange is not None:
+            return (f"<{type(self).__name__} (async) {self._exchange.settings.describe()} "
+                    f"expires_on={self._current.describe_expiry()} proactive_refresh={self._proactive} {state}>")
         return (
             f"<{type(self).__name__} (async) expires_on={self._current.expires_on.isoformat()} "
             f"refresher={'yes' if self._fetch else 'no'} proactive_refresh={self._proactive} {state}>"
