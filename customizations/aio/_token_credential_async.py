@@ -64,7 +64,8 @@ class CommunicationTokenCredential:
     expiry; ``await close()`` cancels it and any refresh in flight without waiting for them (a late
     result is dropped). A credential nobody references any more keeps no task alive. The credential
     works on one event loop at a time; on another loop, or in a forked child, it starts its
-    background task again at the next ``get_token`` (and the exchange form makes a new pipeline there).
+    background task again at the next ``get_token``. The exchange form opens a pipeline for each
+    exchange and closes it when the exchange ends, so nothing of one loop is used on another.
     """
 
     def __init__(
