@@ -27,6 +27,9 @@ EXPECTED = {
                                        "Read back: TeamsExtensionAssignment(", "Deleted the assignment"],
     "teams_extension_assignments_async.py": ["Created the assignment of 3f9a1c2b-7d4e-4f6a-8b9c-0d1e2f3a4b5c (user), "
                                              "through client apps None", "Deleted the assignment"],
+    "teams_phone_user_credential.py": ["Exchanged the Teams Phone user's Entra ID token: a token valid until",
+                                       "The next get_token reuses it: True", "Deleted the assignment"],
+    "teams_phone_user_credential_async.py": ["20 callers got 1 token from one exchange", "Deleted the assignment"],
 }
 
 
