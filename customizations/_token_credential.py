@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, List, Optional, Union
 
 from azure.core.credentials import AccessToken, TokenCredential
 
-from ._token_exchange import NO_TOKEN, ExchangeSettings, TokenExchange, exchange_requested
+from ._token_exchange import NO_TOKEN, TokenExchange, token_source
 from ._token_utils import (
     CLOSED_MESSAGE,
     CachedToken,
@@ -109,17 +109,11 @@ class CommunicationTokenCredential:
         scopes: Optional[Iterable[str]] = None,
         **kwargs: Any,
     ) -> None:
-        self._exchange: Optional[TokenExchange] = None
-        if exchange_requested(token, token_refresher, resource_endpoint, token_credential, scopes):
-            settings = ExchangeSettings(resource_endpoint, token_credential, scopes, kwargs.pop("api_version", None),
-                                        asynchronous=False)
-            self._exchange = token_refresher = TokenExchange(settings, kwargs)
-            self._current = CachedToken.none()
-            self._proactive = check_options(token_refresher, proactive_refresh, refresh_before_expiry)
-        else:
-            self._current = CachedToken.initial(token)
-            self._proactive = check_options(token_refresher, proactive_refresh, refresh_before_expiry)
-        self._fetch: Optional[TokenRefresher] = token_refresher
+        self._current, source, self._exchange = token_source(
+            token, kwargs, token_refresher=token_refresher, resource_endpoint=resource_endpoint,
+            token_credential=token_credential, scopes=scopes, exchange_type=TokenExchange, asynchronous=False)
+        self._proactive = check_options(source, proactive_refresh, refresh_before_expiry)
+        self._fetch: Optional[TokenRefresher] = source
         self._lead = refresh_before_expiry
         self._window = on_demand_window(self._proactive, refresh_before_expiry)
         # _state_lock guards the fields below and is only held briefly, never while the refresher runs.

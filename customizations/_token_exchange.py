@@ -38,7 +38,7 @@ from ._api_versions import VersionFeatures, parse_api_version, preferred_version
 from ._connection_string import normalize_endpoint
 from ._errors import ArgumentTypeError
 from ._policies import RedactingNetworkTraceLoggingPolicy
-from ._token_utils import CLOSED_MESSAGE
+from ._token_utils import CLOSED_MESSAGE, CachedToken
 from ._version import VERSION
 
 TEAMS_EXTENSION_SCOPE_PREFIX = "https://auth.msft.communication.azure.com/"
@@ -104,6 +104,20 @@ def exchange_requested(token: Any, token_refresher: Any, resource_endpoint: Any,
                                 "token_refresher; to exchange a user's Entra ID token instead, pass "
                                 "resource_endpoint and token_credential")
     return bool(given)
+
+
+def token_source(token: Any, kwargs: dict, *, token_refresher: Any, resource_endpoint: Any, token_credential: Any,
+                 scopes: Any, exchange_type: Any, asynchronous: bool) -> Tuple[CachedToken, Any, Any]:
+    """What a credential starts from: (its first cached token, where new tokens come from, its exchange or
+    None). The exchange form has no token yet and gets every token from ``exchange_type`` (the sync or
+    async exchange, which takes the remaining ``kwargs`` as pipeline options); the other forms start from
+    ``token`` and renew it through ``token_refresher``, if any."""
+    if not exchange_requested(token, token_refresher, resource_endpoint, token_credential, scopes):
+        return CachedToken.initial(token), token_refresher, None
+    settings = ExchangeSettings(resource_endpoint, token_credential, scopes, kwargs.pop("api_version", None),
+                                asynchronous=asynchronous)
+    exchange = exchange_type(settings, kwargs)
+    return CachedToken.none(), exchange, exchange
 
 
 def exchange_route(scopes: Any) -> Tuple[ExchangeRoute, Tuple[str, ...]]:

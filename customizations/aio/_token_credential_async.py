@@ -19,7 +19,7 @@ from typing import Any, Awaitable, Callable, Iterable, NamedTuple, Optional, Uni
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
 
-from .._token_exchange import NO_TOKEN, ExchangeSettings, exchange_requested
+from .._token_exchange import NO_TOKEN, token_source
 from .._token_utils import (
     CLOSED_MESSAGE,
     CachedToken,
@@ -80,16 +80,11 @@ class CommunicationTokenCredential:
         scopes: Optional[Iterable[str]] = None,
         **kwargs: Any,
     ) -> None:
-        self._exchange: Optional[AsyncTokenExchange] = None
-        if exchange_requested(token, token_refresher, resource_endpoint, token_credential, scopes):
-            settings = ExchangeSettings(resource_endpoint, token_credential, scopes, kwargs.pop("api_version", None),
-                                        asynchronous=True)
-            self._exchange = token_refresher = AsyncTokenExchange(settings, kwargs)
-            self._current = CachedToken.none()
-        else:
-            self._current = CachedToken.initial(token)
-        self._proactive = check_options(token_refresher, proactive_refresh, refresh_before_expiry)
-        self._fetch: Optional[AsyncTokenRefresher] = token_refresher
+        self._current, source, self._exchange = token_source(
+            token, kwargs, token_refresher=token_refresher, resource_endpoint=resource_endpoint,
+            token_credential=token_credential, scopes=scopes, exchange_type=AsyncTokenExchange, asynchronous=True)
+        self._proactive = check_options(source, proactive_refresh, refresh_before_expiry)
+        self._fetch: Optional[AsyncTokenRefresher] = source
         self._lead = refresh_before_expiry
         self._window = on_demand_window(self._proactive, refresh_before_expiry)
         # One event loop runs all of this, so plain attributes need no lock: nothing awaits

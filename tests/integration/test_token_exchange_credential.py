@@ -27,7 +27,6 @@ import pytest
 from azure.core.credentials import AccessToken as CoreAccessToken
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from acs_identity_emulator.testing import running_emulator
 from azure.communication.identity import (
     CommunicationIdentityClient,
     CommunicationTokenCredential,
@@ -127,18 +126,11 @@ class ExchangeCounter:
         return self.BUDGET - left
 
 
-@pytest.fixture(scope="module")
-def exchange_emulator():
-    with running_emulator(in_memory=True) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(exchange_emulator):
-    exchange_emulator.clear_faults()
-    yield exchange_emulator
-    exchange_emulator.clear_faults()
-    exchange_emulator.set_token_ttl_seconds(None)
+@pytest.fixture(autouse=True)
+def normal_lifetimes(emu):
+    """``emu`` (conftest): this module's own emulator, its faults cleared around each test; lifetimes too."""
+    yield
+    emu.set_token_ttl_seconds(None)
 
 
 @pytest.fixture(params=ROUTES, ids=lambda route: route.name)
