@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from aiohttp import web
 
 from .clock import MAX_OFFSET_SECONDS, ServerClock
+from .entra import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntraUsers
 from .errors import ApiError, validation
 from .faults import FaultQueue, parse_fault
 from .keys import Signer
@@ -20,6 +21,12 @@ from .wire import is_int, json_response, parse_object, read_body
 DEV_TENANT_ID = "00000000-0000-4000-8000-00000000a11d"
 DEFAULT_AAD_AUDIENCE = "https://communication.azure.com"
 DEFAULT_TEAMS_SCOPES = "Teams.ManageCalls Teams.ManageChats"
+#: ``profile`` of a minted token -> its default audience and scp: the user tokens of the three exchanges.
+TOKEN_PROFILES = {
+    "teamsUser": ("https://auth.msft.communication.azure.com", DEFAULT_TEAMS_SCOPES),
+    "teamsExtensionUser": ("https://auth.msft.communication.azure.com", "TeamsExtension.ManageCalls"),
+    "entraUser": ("https://communication.azure.com/clients", "VoIP"),
+}
 
 
 def is_loopback(address: Optional[str]) -> bool:
@@ -82,9 +89,10 @@ def is_local_caller(request: web.Request) -> bool:
 
 
 class Admin:
-    def __init__(self, store: Store, issuer: TokenIssuer, faults: FaultQueue,
-                 aad_signer: Signer, untrusted_signer: Signer, *, clock: Optional[ServerClock] = None) -> None:
+    def __init__(self, store: Store, issuer: TokenIssuer, faults: FaultQueue, aad_signer: Signer,
+                 untrusted_signer: Signer, *, entra: EntraUsers, clock: Optional[ServerClock] = None) -> None:
         self.clock = clock or ServerClock()
+        self.entra = entra
         self.store = store
         self.issuer = issuer
         self.faults = faults
@@ -142,10 +150,16 @@ class Admin:
 
     async def settings(self, request: web.Request) -> web.Response:
         return json_response(request, 200, {"tokenTtlSeconds": self.issuer.test_ttl_seconds,
-                                            "clockOffsetSeconds": self.clock.offset_seconds})
+                                            "clockOffsetSeconds": self.clock.offset_seconds,
+                                            "entraPageSize": self.entra.page_size})
 
     async def update_settings(self, request: web.Request) -> web.Response:
         document = await self._document(request)
+        # Checked before the others are applied: a refused update changes nothing.
+        size = document.get("entraPageSize")
+        if size is not None and (not is_int(size) or not 1 <= size <= MAX_PAGE_SIZE):
+            raise validation(f"entraPageSize must be an integer within [1, {MAX_PAGE_SIZE}] or null "
+                             f"(the default, {DEFAULT_PAGE_SIZE}).", target="entraPageSize")
         if "tokenTtlSeconds" in document:
             ttl = document["tokenTtlSeconds"]
             if ttl is not None and (not is_int(ttl) or not 1 <= ttl <= MAX_TEST_TTL_SECONDS):
@@ -159,6 +173,8 @@ class Admin:
                 raise validation(f"clockOffsetSeconds must be a number of seconds within +/-{MAX_OFFSET_SECONDS}.",
                                  target="clockOffsetSeconds")
             self.clock.offset_seconds = float(offset)
+        if "entraPageSize" in document:
+            self.entra.page_size = DEFAULT_PAGE_SIZE if size is None else size
         return await self.settings(request)
 
     async def mint_aad_token(self, request: web.Request) -> web.Response:
@@ -169,10 +185,17 @@ class Admin:
         extra = document.get("claims", {})
         if not isinstance(extra, dict):
             raise validation("claims must be an object.", target="claims")
+        profile = document.get("profile")
+        if profile is not None and profile not in TOKEN_PROFILES:
+            raise validation(f"profile must be one of {', '.join(TOKEN_PROFILES)} or be left out.", target="profile")
+        audience, scopes = TOKEN_PROFILES.get(profile, (DEFAULT_AAD_AUDIENCE, DEFAULT_TEAMS_SCOPES))
+        groups = document.get("groups")
+        if groups is not None and (not isinstance(groups, list) or not all(isinstance(g, str) for g in groups)):
+            raise validation("groups must be an array of group object ids.", target="groups")
         now = int(time.time())
         tenant = document.get("tid", DEV_TENANT_ID)
         claims: Dict[str, Any] = {
-            "aud": document.get("aud", DEFAULT_AAD_AUDIENCE),
+            "aud": document.get("aud", audience),
             "iss": f"https://sts.windows.net/{tenant}/",
             "iat": now - 60 if expires_in > 0 else now + expires_in - 60,
             "nbf": now - 60 if expires_in > 0 else now + expires_in - 60,
@@ -180,7 +203,8 @@ class Admin:
             "oid": document.get("oid", str(uuid.uuid4())),
             "tid": tenant,
             "appid": document.get("appid", str(uuid.uuid4())),
-            "scp": document.get("scp", DEFAULT_TEAMS_SCOPES),
+            "scp": document.get("scp", scopes),
+            "groups": groups,
         }
         if "azp" in document:
             claims["azp"] = document["azp"]
@@ -193,4 +217,5 @@ class Admin:
         return json_response(request, 200, {"token": signer.sign(claims)})
 
     async def stats(self, request: web.Request) -> web.Response:
-        return json_response(request, 200, {**self.store.stats(), "queuedFaults": len(self.faults.list())})
+        return json_response(request, 200, {**self.store.stats(), "entraAssignments": self.store.entra.count(),
+                                            "queuedFaults": len(self.faults.list())})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable, Dict, Optional, Tuple
+from typing import Awaitable, Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -34,7 +34,15 @@ _OPERATIONS: Dict[Tuple[str, str], Tuple[str, Optional[str]]] = {
     ("issue", "POST"): ("issueAccessToken", None),
     ("revoke", "POST"): ("revokeAccessTokens", None),
     ("teams", "POST"): ("exchangeTeamsUserAccessToken", "teams_exchange"),
+    ("entraExchange", "POST"): ("entraUsersExchangeAccessToken", "entra_users"),
+    ("entraAssignments", "GET"): ("entraUsersListAssignments", "entra_users"),
+    ("entraAssignments", "PATCH"): ("entraUsersUpdateAssignments", "entra_users"),
+    ("entraAssignment", "GET"): ("entraUsersGetAssignment", "entra_users"),
+    ("entraAssignment", "PUT"): ("entraUsersCreateOrReplaceAssignment", "entra_users"),
+    ("entraAssignment", "DELETE"): ("entraUsersDeleteAssignment", "entra_users"),
 }
+# Operations whose caller is a user with its own bearer token, checked by the handler, not the resource owner.
+_USER_AUTHENTICATED = frozenset({"entraUsersExchangeAccessToken"})
 _ADMIN_PREFIX = "/emulator/"
 _ACTIONS = {":issueaccesstoken": "issue", ":revokeaccesstokens": "revoke"}
 
@@ -61,6 +69,20 @@ def route(path: str) -> Tuple[Optional[str], Optional[str]]:
             return _ACTIONS[parts[2].lower()], parts[1]
     elif head == "teamsuser" and len(parts) == 2 and parts[1].lower() == ":exchangeaccesstoken":
         return "teams", None
+    elif head == "access" and len(parts) >= 3 and parts[1].lower() == "entra":
+        return _entra_route(parts[2:])
+    return None, None
+
+
+def _entra_route(parts: List[str]) -> Tuple[Optional[str], Optional[str]]:
+    """(route kind, object id) under /access/entra/."""
+    if len(parts) == 1 and parts[0].lower() == ":exchangeaccesstoken":
+        return "entraExchange", None
+    if parts[0].lower() == "assignments":
+        if len(parts) == 1:
+            return "entraAssignments", None
+        if len(parts) == 2 and parts[1]:
+            return "entraAssignment", parts[1]
     return None, None
 
 
@@ -93,6 +115,7 @@ class Pipeline:
         self.auth = auth
         self.faults = faults
         self.admin = admin
+        entra = service.entra
         self._handlers: Dict[str, Callable[..., Awaitable[web.Response]]] = {
             "create": lambda r, v, b, i: service.create(r, v, b),
             "delete": service.delete,
@@ -100,6 +123,12 @@ class Pipeline:
             "issueAccessToken": service.issue,
             "revokeAccessTokens": service.revoke,
             "exchangeTeamsUserAccessToken": lambda r, v, b, i: service.exchange_teams_token(r, v, b),
+            "entraUsersExchangeAccessToken": lambda r, v, b, i: entra.exchange(r, v, b, {}),
+            "entraUsersListAssignments": lambda r, v, b, i: entra.list_assignments(r, v, b, {}),
+            "entraUsersUpdateAssignments": lambda r, v, b, i: entra.update_assignments(r, v, b, {}),
+            "entraUsersGetAssignment": lambda r, v, b, i: entra.get(r, v, b, {"objectId": i}),
+            "entraUsersCreateOrReplaceAssignment": lambda r, v, b, i: entra.put(r, v, b, {"objectId": i}),
+            "entraUsersDeleteAssignment": lambda r, v, b, i: entra.delete(r, v, b, {"objectId": i}),
         }
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -141,7 +170,8 @@ class Pipeline:
                 return self._apply_fault(request, fault)
             # A delay-only fault: on to the normal processing.
         body = await read_body(request)
-        self.auth.check(request.method, request.raw_path, request.headers, body)
+        if name not in _USER_AUTHENTICATED:
+            self.auth.check(request.method, request.raw_path, request.headers, body)
         response = await self._handlers[name](request, version, body, identity_id)
         if fault is not None and fault.after_processing:
             await self._delay(fault)

@@ -11,6 +11,8 @@ from .wire import BODYLESS_STATUSES
 
 OPERATIONS = frozenset({
     "create", "issueAccessToken", "revokeAccessTokens", "delete", "exchangeTeamsUserAccessToken", "get",
+    "entraUsersExchangeAccessToken", "entraUsersListAssignments", "entraUsersUpdateAssignments",
+    "entraUsersGetAssignment", "entraUsersCreateOrReplaceAssignment", "entraUsersDeleteAssignment",
 })
 
 # Headers that frame the message or the connection: the server sets them, a fault may not.

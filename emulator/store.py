@@ -14,6 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Dict, Optional, Set, Tuple
 
+from .entra_store import EntraAssignmentStore
+
 log = logging.getLogger("acs_identity_emulator")
 
 # Identities kept in memory; beyond this the least recently used ones are dropped (and read
@@ -55,6 +57,7 @@ class Store:
             # FULL makes each WAL commit durable before COMMIT returns.
             self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self.entra = EntraAssignmentStore(self._db)
         self._cache: OrderedDict[str, Identity] = OrderedDict()
         self._cache_limit = cache_limit
         self._dirty: Set[str] = set()

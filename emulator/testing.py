@@ -166,6 +166,26 @@ class EmulatorProcess:
     def jwks(self) -> Dict[str, Any]:
         return self.admin("GET", "jwks")
 
+    def mint_entra_user_token(self, *, tenant_id: str, object_id: str, client_id: str, groups: Sequence[str] = (),
+                              **fields: Any) -> str:
+        """An Entra ID user's access token for the Entra ID exchange (audience
+        ``https://communication.azure.com/clients``), acquired through client application ``client_id``;
+        ``groups`` become its group claims. ``fields`` as for ``mint_aad_token`` (``expires_in``, ``claims``, ...)."""
+        return self.mint_aad_token(profile="entraUser", tid=tenant_id, oid=object_id, appid=client_id,
+                                   groups=list(groups), **fields)
+
+    def mint_teams_extension_user_token(self, *, tenant_id: str, object_id: str, client_id: Optional[str] = None,
+                                        **fields: Any) -> str:
+        """A Teams Phone user's access token for the Teams Phone extensibility exchange (audience
+        ``https://auth.msft.communication.azure.com``, ``scp`` ``TeamsExtension.ManageCalls``)."""
+        if client_id is not None:
+            fields["appid"] = client_id
+        return self.mint_aad_token(profile="teamsExtensionUser", tid=tenant_id, oid=object_id, **fields)
+
+    def set_entra_page_size(self, size: Optional[int]) -> None:
+        """Assignments per page of the Entra ID assignment listing; None restores the default (100)."""
+        self.admin("POST", "settings", {"entraPageSize": size})
+
     def __repr__(self) -> str:
         # The connection string carries the access key: never shown.
         return f"EmulatorProcess(endpoint={self.endpoint!r}, data={self.data!r})"

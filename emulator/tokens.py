@@ -5,6 +5,7 @@ import secrets
 import time
 from typing import Any, Dict, Iterable, Optional, Tuple
 
+from .entra_store import GRANTS_CLAIM
 from .keys import KeyRing, MalformedToken, Signer, split_token
 from .store import Identity, Store
 
@@ -73,7 +74,11 @@ class TokenIssuer:
             return {"valid": False, "reason": "bad-signature"}
         info: Dict[str, Any] = {"expiresAt": claims.get("exp"), "skypeid": claims.get("skypeid")}
         skype_id = claims.get("skypeid")
-        if isinstance(skype_id, str) and skype_id.startswith("acs:"):
+        if GRANTS_CLAIM in claims:
+            # An Entra ID user's token: valid while an assignment it was exchanged under exists.
+            if not store.entra.holds(claims[GRANTS_CLAIM]):
+                return {"valid": False, "reason": "revoked", **info}
+        elif isinstance(skype_id, str) and skype_id.startswith("acs:"):
             identity = store.get("8:" + skype_id)
             if identity is None:
                 return {"valid": False, "reason": "unknown-identity", **info}

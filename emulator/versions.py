@@ -19,6 +19,7 @@ class ApiVersion:
     teams_exchange: bool = False
     custom_id: bool = False
     get_identity: bool = False
+    entra_users: bool = False
     # None of the served versions defines Repeatability-Request-ID on create (2023-08-01 did, but
     # it is not served); the flag keeps the decision visible where a version is described.
     repeatability: bool = False
@@ -31,7 +32,7 @@ _TABLE = (
     ApiVersion("2023-10-01", JOIN_SCOPES, expires_in_minutes=True, teams_exchange=True),
     ApiVersion(
         "2025-03-02-preview", JOIN_SCOPES, expires_in_minutes=True, teams_exchange=True,
-        custom_id=True, get_identity=True,
+        custom_id=True, get_identity=True, entra_users=True,
     ),
 )
 
