@@ -16,6 +16,8 @@ _EXPORTS = {
     "CommunicationTokenScope": "._scopes",
     "AccessToken": "._models",
     "CommunicationUserDetails": "._models",
+    "EntraAssignment": "._entra",
+    "EntraPrincipalType": "._entra",
     "CommunicationIdentifier": "._identifiers",
     "CommunicationIdentifierKind": "._identifiers",
     "CommunicationCloudEnvironment": "._identifiers",
@@ -45,6 +47,8 @@ __all__ = [
     "CommunicationTokenScope",
     "CommunicationUserDetails",
     "CommunicationUserIdentifier",
+    "EntraAssignment",
+    "EntraPrincipalType",
     "MicrosoftTeamsAppIdentifier",
     "MicrosoftTeamsUserIdentifier",
     "PhoneNumberIdentifier",
@@ -76,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
     from ._api_versions import ApiVersion
     from ._communication_identity_client import CommunicationIdentityClient
     from ._connection_string import parse_connection_string
+    from ._entra import EntraAssignment, EntraPrincipalType
     from ._identifiers import (
         CommunicationCloudEnvironment,
         CommunicationIdentifier,

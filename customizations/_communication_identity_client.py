@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from typing import Any, Optional, Union
+from typing import Any, List, Optional, Union
 
 from azure.core.credentials import AzureKeyCredential, TokenCredential
+from azure.core.paging import ItemPaged
 from azure.core.pipeline.policies import BearerTokenCredentialPolicy
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.core.tracing.decorator import distributed_trace
 
+from . import _entra
 from ._api_versions import ApiVersion, require_feature
 from ._client_base import (
     ClientSettings,
@@ -25,6 +27,7 @@ from ._client_base import (
     user_raw_id,
 )
 from ._connection_string import parse_connection_string
+from ._entra import EntraAssignment, EntraPrincipalType
 from ._identifiers import CommunicationUserIdentifier
 from ._models import AccessToken, CommunicationUserDetails
 from ._policies import RetryPolicy
@@ -177,6 +180,78 @@ class CommunicationIdentityClient:
         returned as is: call ``response.raise_for_status()`` to turn error statuses into exceptions.
         """
         return self._client._send_request(request, stream=stream, **kwargs)  # noqa: SLF001
+
+    # -- Entra ID assignments (api-version 2025-03-02-preview) -------------------------------------------
+    @distributed_trace
+    def list_entra_assignments(self, **kwargs: Any) -> ItemPaged[EntraAssignment]:
+        """Every Entra ID assignment of this resource, fetched a page at a time as you iterate
+        (api-version 2025-03-02-preview)."""
+        _entra.require_operation(self._api, _entra.LIST, "list_entra_assignments")
+        return self._client.entra_users.list_assignments(api_version=self._api, cls=_entra.to_assignments,
+                                                          **call_options(kwargs))
+
+    @distributed_trace
+    def get_entra_assignment(self, object_id: str, **kwargs: Any) -> EntraAssignment:
+        """Read the Entra ID assignment of ``object_id`` (a user, group or tenant; api-version 2025-03-02-preview).
+
+        :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
+        """
+        _entra.require_operation(self._api, _entra.GET, "get_entra_assignment")
+        result = self._client.entra_users.get_assignment(_entra.entra_guid(object_id, "object_id"),
+                                                         api_version=self._api, **call_options(kwargs))
+        return _entra.to_assignment(result)
+
+    @distributed_trace
+    def upsert_entra_assignment(
+        self,
+        tenant_id: str,
+        object_id: str,
+        principal_type: Union[EntraPrincipalType, str],
+        client_ids: Iterable[str],
+        **kwargs: Any,
+    ) -> tuple[EntraAssignment, bool]:
+        """Let the Entra ID users that ``object_id`` of tenant ``tenant_id`` covers exchange their tokens for this
+        resource's tokens through ``client_ids``, creating its assignment or replacing the one it has
+        (api-version 2025-03-02-preview).
+
+        :param principal_type: :class:`EntraPrincipalType` ``USER``, ``GROUP`` or ``TENANT`` (for a tenant,
+            ``object_id`` is the tenant id); other strings are sent as given.
+        :param client_ids: The Entra ID client (application) ids the users may exchange tokens through; at least one.
+        :return: ``(assignment, created)``: ``created`` is True when the assignment is new, False when an
+            existing one was replaced.
+        """
+        _entra.require_operation(self._api, _entra.UPSERT, "upsert_entra_assignment")
+        principal = _entra.entra_guid(object_id, "object_id")
+        body = _entra.assignment_request(self._wire, tenant_id, principal_type, client_ids)
+        result, created = self._client.entra_users.create_or_replace_assignment(
+            principal, body, api_version=self._api, cls=_entra.with_status, **call_options(kwargs))
+        return _entra.to_assignment(result), created
+
+    @distributed_trace
+    def delete_entra_assignment(self, object_id: str, **kwargs: Any) -> None:
+        """Delete the Entra ID assignment of ``object_id``: the users it covered can no longer exchange tokens
+        through it, and the tokens they got through it are revoked (api-version 2025-03-02-preview).
+
+        :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
+        """
+        _entra.require_operation(self._api, _entra.DELETE, "delete_entra_assignment")
+        self._client.entra_users.delete_assignment(_entra.entra_guid(object_id, "object_id"), api_version=self._api,
+                                                   **call_options(kwargs))
+
+    @distributed_trace
+    def update_entra_assignments(self, changes: Mapping[str, Optional[EntraAssignment]],
+                                 **kwargs: Any) -> List[EntraAssignment]:
+        """Create, replace and delete several Entra ID assignments in one request, all or none
+        (a JSON merge patch; api-version 2025-03-02-preview).
+
+        :param changes: object id -> the :class:`EntraAssignment` it should have, or None to delete its
+            assignment (deleting one that does not exist is not an error).
+        :return: The assignments the service reports written (none when the update only deleted).
+        """
+        _entra.require_operation(self._api, _entra.UPDATE, "update_entra_assignments")
+        body = _entra.update_body(self._wire, changes)
+        return self._client.entra_users.update_assignments(body, api_version=self._api,
+                                                           cls=_entra.updated_assignments, **call_options(kwargs))
 
     def close(self) -> None:
         """Close the transport's sessions."""
