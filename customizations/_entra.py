@@ -71,12 +71,16 @@ def entra_guid(value: object, name: str) -> str:
 
 
 def principal_type_value(principal_type: object) -> str:
-    """The wire value: a member's value, or any other non-empty string as given (the enum is extensible)."""
+    """The wire value: a member's (named in any case), or any other non-empty string as given (the service's
+    list is extensible, and it decides about values this package does not know)."""
     if not isinstance(principal_type, str):
         raise TypeError(f"principal_type must be an EntraPrincipalType or str, not {type(principal_type).__name__}")
     if not principal_type.strip():
         raise ValueError("principal_type must be a non-empty string such as EntraPrincipalType.USER")
-    return str(principal_type)
+    try:
+        return EntraPrincipalType(principal_type).value
+    except ValueError:
+        return str(principal_type)
 
 
 def client_id_values(client_ids: object) -> List[str]:

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acs_identity_emulator.testing import running_emulator
+from acs_identity_emulator.versions import VERSIONS as SERVED_VERSIONS
 
 from .hmac_client import RawClient, sign
 
@@ -43,13 +44,25 @@ def _load_swagger_facts():
 
 
 facts = _load_swagger_facts()
-VERSIONS = facts.versions()
+# Every swagger version the emulator serves (a version is in swagger/ before the emulator serves it).
+VERSIONS = [version for version in facts.versions() if version in SERVED_VERSIONS]
 NEWEST = VERSIONS[-1]
+# The version with customId and the Entra ID operations.
+ENTRA_VERSION = "2025-03-02-preview"
 SERVICE_EXAMPLES = 3000
 ADMIN_EXAMPLES = 400
 FAULT_EXAMPLES = 120
 JSON_TYPE = "application/json; charset=utf-8"
 COUNTS = {"service": 0, "admin": 0, "faults": 0, "faulted_requests": 0, "success": 0}
+SUCCESS_BY_OPERATION: Dict[str, int] = {}
+# Entra ID principals the fuzzer addresses (a few, so a PUT is seen by later GETs, DELETEs and exchanges): users
+# of one tenant, the tenant itself, and one client application their assignments list. The users are members of
+# a group the fuzzer never addresses, whose assignment keeps their exchanges covered.
+ENTRA_TENANT, ENTRA_CLIENT, ENTRA_GROUP = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+ENTRA_USERS = [str(uuid.uuid4()) for _ in range(3)]
+ENTRA_OBJECTS = [*ENTRA_USERS, ENTRA_TENANT]
+ENTRA_EXCHANGE = "/access/entra/:exchangeAccessToken"
+MERGE_PATCH = "application/merge-patch+json"
 HYPOTHESIS = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=True)
 
 
@@ -69,6 +82,8 @@ ERROR_SHAPE = _validator(NEWEST, {"$ref": "#/definitions/CommunicationErrorRespo
 class Operation:
     def __init__(self, version: str, op: Any) -> None:
         self.version = version
+        self.operation_id = op.operation_id
+        self.consumes = op.spec.get("consumes", [None])[0]
         self.method = op.method.upper()
         self.path = op.path
         body = op.body_parameter
@@ -95,23 +110,38 @@ JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=
                            | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
 
 
-def from_schema(schema: Dict[str, Any], definitions: Dict[str, Any], depth: int = 0) -> st.SearchStrategy:
+# Fields the swagger types as strings that the service takes as Entra ID GUIDs: drawn mostly from the known
+# principals, so schema-valid bodies reach past validation.
+GUID_FIELDS = {"tenantId": [ENTRA_TENANT], "clientIds": [ENTRA_CLIENT]}
+
+
+def from_schema(schema: Dict[str, Any], definitions: Dict[str, Any], depth: int = 0,
+                name: Optional[str] = None) -> st.SearchStrategy:
     """Values valid for a swagger schema (the subset these documents use)."""
     if "$ref" in schema:
-        return from_schema(definitions[schema["$ref"].split("/")[-1]], definitions, depth + 1)
+        return from_schema(definitions[schema["$ref"].split("/")[-1]], definitions, depth + 1, name)
+    if "anyOf" in schema:  # x-nullable, as strip_extensions spells it
+        return st.one_of([from_schema(sub, definitions, depth + 1, name) for sub in schema["anyOf"]])
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
     kind = schema.get("type")
+    if kind == "null":
+        return st.none()
+    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):  # the Entra bulk update
+        values = from_schema(schema["additionalProperties"], definitions, depth + 1)
+        return st.dictionaries(st.sampled_from(ENTRA_OBJECTS) | st.text(max_size=8), values, max_size=3)
     if kind == "object":
         properties = schema.get("properties", {})
         required = set(schema.get("required", []))
         return st.fixed_dictionaries(
-            {name: from_schema(properties[name], definitions, depth + 1) for name in sorted(required)},
-            optional={name: from_schema(sub, definitions, depth + 1)
-                      for name, sub in properties.items() if name not in required},
+            {key: from_schema(properties[key], definitions, depth + 1, key) for key in sorted(required)},
+            optional={key: from_schema(sub, definitions, depth + 1, key)
+                      for key, sub in properties.items() if key not in required},
         )
     if kind == "array":
-        return st.lists(from_schema(schema.get("items", {}), definitions, depth + 1), max_size=6)
+        return st.lists(from_schema(schema.get("items", {}), definitions, depth + 1, name), max_size=6)
+    if kind == "string" and name in GUID_FIELDS:
+        return st.sampled_from(GUID_FIELDS[name]) | st.uuids().map(str)
     if kind == "string":
         return st.text(min_size=schema.get("minLength", 0), max_size=min(schema.get("maxLength", 40), 300))
     if kind == "integer":
@@ -227,6 +257,9 @@ def service_request(draw) -> Dict[str, Any]:
         path = draw(st.sampled_from([path.upper(), path + "/", "/" + path, "/identities/", "/", "/teamsUser",
                                      "/identities/x/y/z", path.replace("/:", "/"), path + "/extra"]))
     identity = draw(HOSTILE_ID if wild or broken == "id" else KNOWN)
+    entra_object = draw(HOSTILE_ID.filter(lambda x: isinstance(x, str)) if wild or broken == "id"
+                        else st.sampled_from(ENTRA_OBJECTS))
+    entra_user = draw(st.sampled_from(ENTRA_USERS))
     safe = draw(st.sampled_from(["", ":", ":/", "%"])) if wild or broken == "id" else ""
     query = f"api-version={operation.version}"
     if wild or broken == "query":
@@ -238,11 +271,12 @@ def service_request(draw) -> Dict[str, Any]:
         body = draw(body_strategy(operation, hostile=True))
     else:
         body = draw(body_strategy(operation, hostile=False))
-    headers = {}
+    headers = {"Content-Type": operation.consumes} if operation.consumes == MERGE_PATCH else {}
     if wild or broken == "headers":
-        headers = draw(st.dictionaries(HEADER_NAMES, HEADER_VALUES, min_size=1, max_size=4))
+        headers.update(draw(st.dictionaries(HEADER_NAMES, HEADER_VALUES, min_size=1, max_size=4)))
     auth = draw(st.sampled_from(AUTH_MODES)) if wild or broken == "auth" else "valid"
     return {
+        "operation": operation.operation_id, "entra_object": entra_object, "entra_user": entra_user,
         "method": method, "path": path, "id": identity, "safe": safe, "query": query, "body": body,
         "headers": {k: v for k, v in headers.items() if k.lower() not in RESERVED_HEADERS}, "auth": auth,
     }
@@ -253,7 +287,8 @@ def resolve(request: Dict[str, Any], known: List[str]) -> Dict[str, Any]:
     identity = request["id"]
     if isinstance(identity, Known):
         identity = known[identity.index] + identity.suffix
-    path = request["path"].replace("{id}", quote(identity, safe=request["safe"]))
+    path = (request["path"].replace("{id}", quote(identity, safe=request["safe"]))
+            .replace("{objectId}", quote(request["entra_object"], safe=request["safe"])))
     return {**request, "target": path + ("?" + request["query"] if request["query"] else "")}
 
 
@@ -265,7 +300,7 @@ ADMIN_PATHS = ["health", "jwks", "tokens/validate", "faults", "settings", "aad/t
 def admin_request(draw) -> Dict[str, Any]:
     subpath = draw(st.sampled_from(ADMIN_PATHS) | st.text(TOKEN_CHARS, max_size=12))
     known = st.sampled_from(["token", "oid", "appid", "azp", "aud", "expires_in", "claims", "untrusted", "scp",
-                             "tokenTtlSeconds"])
+                             "tokenTtlSeconds", "profile", "groups", "entraPageSize"])
     document = draw(st.dictionaries(known | st.text(max_size=8), JSON_VALUES, max_size=4) | JSON_VALUES)
     return {
         "method": draw(st.sampled_from(["GET", "POST", "DELETE", "PUT"])),
@@ -278,11 +313,17 @@ def admin_request(draw) -> Dict[str, Any]:
 
 # -- sending and checking --------------------------------------------------------------------
 
+ENTRA_TOKENS: Dict[str, str] = {}  # Entra ID user -> its access token, minted by the fixture
+
+
 def authorization(client: RawClient, request: Dict[str, Any]) -> Dict[str, str]:
     mode, method, target, body = request["auth"], request["method"], request["target"], request["body"]
     date = formatdate(usegmt=True)
     if mode == "none":
         return {}
+    if mode == "valid" and request["path"] == ENTRA_EXCHANGE:
+        # The exchange's credential is the Entra ID user's own token, not the resource's key.
+        return {"Authorization": f"Bearer {ENTRA_TOKENS[request['entra_user']]}"}
     if mode == "garbage":
         return {"Authorization": "HMAC-SHA256 nonsense"}
     if mode == "bearer-garbage":
@@ -350,8 +391,15 @@ def fuzzed():
     with running_emulator() as emulator:
         client = RawClient(emulator.endpoint, emulator.access_key)
         known = [client.new_user(version) for version in VERSIONS]
-        known.append(client.create(NEWEST, {"customId": "fuzz-known"}).json["identity"]["id"])
+        known.append(client.create(ENTRA_VERSION, {"customId": "fuzz-known"}).json["identity"]["id"])
         assert len(known) == KNOWN_COUNT
+        for user in ENTRA_USERS:
+            ENTRA_TOKENS[user] = emulator.mint_entra_user_token(tenant_id=ENTRA_TENANT, object_id=user,
+                                                                client_id=ENTRA_CLIENT, groups=[ENTRA_GROUP],
+                                                                expires_in=3 * 3600)
+        for object_id, principal_type in ((ENTRA_TENANT, "tenant"), (ENTRA_GROUP, "group")):
+            grant = {"tenantId": ENTRA_TENANT, "principalType": principal_type, "clientIds": [ENTRA_CLIENT]}
+            assert client.entra_assignment("PUT", object_id, ENTRA_VERSION, grant).status == 201
         yield emulator, client, known
         assert client.create(NEWEST).status == 201
         assert "Traceback" not in emulator.stderr_text()
@@ -359,7 +407,8 @@ def fuzzed():
     total = COUNTS["service"] + COUNTS["admin"]
     print(f"\nfuzz: {total} requests fuzzed ({COUNTS['service']} service, {COUNTS['admin']} admin); "
           f"{COUNTS['success']} answered 2xx; {COUNTS['faults']} faults injected covering "
-          f"{COUNTS['faulted_requests']} requests; no 5xx, server up")
+          f"{COUNTS['faulted_requests']} requests; no 5xx, server up; 2xx of the Entra ID operations: "
+          f"{ {op: n for op, n in sorted(SUCCESS_BY_OPERATION.items()) if op.startswith('EntraUsers_')} }")
 
 
 @pytest.mark.slow
@@ -372,6 +421,8 @@ def test_fuzz_service_surface(fuzzed):
         COUNTS["service"] += 1
         request = resolve(request, known)
         status, _ = check(client, request, admin=False)
+        if status < 300:
+            SUCCESS_BY_OPERATION[request["operation"]] = SUCCESS_BY_OPERATION.get(request["operation"], 0) + 1
         identity = request["id"]
         if status == 204 and request["method"] == "DELETE" and isinstance(identity, Known) and not identity.suffix:
             known[identity.index] = client.new_user(NEWEST)  # keep the pool of live identities full
@@ -381,6 +432,8 @@ def test_fuzz_service_surface(fuzzed):
     assert emulator.admin("GET", "health") == {"status": "ok"}
     # The generators must reach the handlers, not only the validation in front of them.
     assert COUNTS["success"] - before >= SERVICE_EXAMPLES // 5
+    entra = {op.operation_id for op in OPERATIONS if op.operation_id.startswith("EntraUsers_")}
+    assert len(entra) == 6 and set(SUCCESS_BY_OPERATION) >= entra, SUCCESS_BY_OPERATION
 
 
 @pytest.mark.slow
@@ -396,7 +449,8 @@ def test_fuzz_admin_surface(fuzzed):
             # A fuzzed admin call may succeed (a fault queued, a setting changed): undo it so the
             # service fuzzing and the faults below see a normal emulator.
             emulator.clear_faults()
-            emulator.admin("POST", "settings", {"tokenTtlSeconds": None, "clockOffsetSeconds": 0})
+            emulator.admin("POST", "settings", {"tokenTtlSeconds": None, "clockOffsetSeconds": 0,
+                                                "entraPageSize": None})
 
     run()
     assert client.create(NEWEST).status == 201
