@@ -310,6 +310,8 @@ def test_exchange_for_a_user_assignment(client, emulator):
     assert claims["acsScope"] == "chat,voip"
     assert emulator.token_status(reply["accessToken"]["token"])["valid"] is True
     assert client.exchange_entra(V, entra, body=b"").status == 200, "no body is fine too"
+    not_stored = client.issue(reply["identity"]["id"], V, {"scopes": ["chat"]})
+    assert not_stored.status == 404 and not_stored.error["code"] == "IdentityNotFound", "not in the identity store"
     v2 = emulator.mint_aad_token(profile="entraUser", tid=tenant, oid=oid, azp=app)
     assert client.exchange_entra(V, v2).status == 200, "azp (v2 tokens) names the client application too"
 
