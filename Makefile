@@ -9,14 +9,16 @@ CHECK_DIR := .generated-check
 # Files that codegen/derive_versions.py writes from swagger/ (besides AutoRest's input in .codegen/).
 DERIVED := customizations/_version_table.py emulator/_version_table.py README.md
 
-.PHONY: install generate check-generated test lint demo serve bench clean
+.PHONY: install generate check-generated test lint demo serve bench yardstick clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: setup.py customizations/_version.py
+# Two distributions, both editable: the client (setup.py) and the emulator (emulator/pyproject.toml).
+$(VENV)/.installed: setup.py customizations/_version.py emulator/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -e '.[aio,emulator,dev]'
+	$(PY) -m pip uninstall --quiet --yes azure-communication-identity-gen 2>/dev/null || true  # the name before 1.6.0
+	$(PY) -m pip install --quiet -e '.[aio,dev]' -e ./emulator
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -60,5 +62,9 @@ serve: install
 bench: install
 	$(PY) bench/run.py
 
+# The official 1.5.0 test suite, run live against the emulator with the official package and with ours.
+yardstick: install
+	$(PY) tests/yardstick/harness.py
+
 clean:
-	rm -rf $(VENV) node_modules .codegen $(CHECK_DIR) $(CHECK_DIR).log .bench build dist *.egg-info
+	rm -rf $(VENV) node_modules .codegen $(CHECK_DIR) $(CHECK_DIR).log .bench .yardstick build dist *.egg-info emulator/build emulator/*.egg-info

@@ -1,8 +1,9 @@
-"""Packaging for azure-communication-identity (code-generated layer + customizations) and the emulator.
+"""Packaging for azure-communication-identity (code-generated layer + customizations).
 
 The import packages do not mirror the folders: ``customizations/`` is the public package
-``azure.communication.identity``, ``generated/`` (AutoRest output) is its private
-``_generated`` subpackage and ``emulator/`` is ``acs_identity_emulator``.
+``azure.communication.identity`` and ``generated/`` (AutoRest output) is its private
+``_generated`` subpackage. The emulator is a distribution of its own (``emulator/pyproject.toml``):
+the client wheel carries no server.
 """
 import os
 import re
@@ -12,7 +13,6 @@ from setuptools import find_packages, setup
 HERE = os.path.abspath(os.path.dirname(__file__))
 PUBLIC = "azure.communication.identity"
 GENERATED = PUBLIC + "._generated"
-EMULATOR = "acs_identity_emulator"
 
 
 def _read(*parts):
@@ -33,7 +33,7 @@ VERSION = _version_field("VERSION")
 API_VERSION = _version_field("DEFAULT_API_VERSION")
 
 setup(
-    name="azure-communication-identity-gen",
+    name="azure-communication-identity",
     version=VERSION,
     description=(
         "Azure Communication Services Identity client for Python, generated from OpenAPI; "
@@ -43,8 +43,8 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.9",
-    package_dir={PUBLIC: "customizations", GENERATED: "generated", EMULATOR: "emulator"},
-    packages=_packages(PUBLIC, "customizations") + _packages(GENERATED, "generated") + _packages(EMULATOR, "emulator"),
+    package_dir={PUBLIC: "customizations", GENERATED: "generated"},
+    packages=_packages(PUBLIC, "customizations") + _packages(GENERATED, "generated"),
     package_data={PUBLIC: ["py.typed"], GENERATED: ["py.typed"]},
     include_package_data=False,
     zip_safe=False,
@@ -56,7 +56,6 @@ setup(
     ],
     extras_require={
         "aio": ["aiohttp>=3.8"],
-        "emulator": ["aiohttp>=3.8", "cryptography>=41"],
         "dev": [
             "aiohttp>=3.8",
             "cryptography>=41",
@@ -70,7 +69,8 @@ setup(
             "build>=1.0",
         ],
     },
-    entry_points={"console_scripts": ["acs-identity-emulator = acs_identity_emulator.__main__:main"]},
+    # A developer's command line over the public client (standard library only).
+    entry_points={"console_scripts": ["acs-identity = azure.communication.identity._cli:main"]},
     classifiers=[
         "Development Status :: 4 - Beta",
         "Programming Language :: Python :: 3",

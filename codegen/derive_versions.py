@@ -359,14 +359,15 @@ def _changes(older: Optional[Dict[str, Any]], newer: Dict[str, Any]) -> List[str
     """What ``newer`` has over ``older``, and what it lacks, in the table's terms."""
     def facts(entry: Optional[Dict[str, Any]]) -> Dict[str, set]:
         found: Dict[str, set] = {"operation": set(), "field": set(), "header": set(), "scope": set()}
+        # fields and headers are (operation, name)
         if entry is None:
             return found
         for name, op in entry["operations"].items():
             found["operation"].add(name)
             for field in ((op["body"] or {}).get("fields") or {}):
-                found["field"].add(f"{field} ({name})")
+                found["field"].add((name, field))
             for header in op["headers"]:
-                found["header"].add(f"{header} ({name})")
+                found["header"].add((name, header))
         found["scope"] = set(entry["enums"].get("CommunicationIdentityTokenScope", ()))
         return found
 
@@ -376,9 +377,10 @@ def _changes(older: Optional[Dict[str, Any]], newer: Dict[str, Any]) -> List[str
         for kind in ("operation", "field", "header", "scope"):
             names = sorted(after[kind] - before[kind]) if sign == "+" else sorted(before[kind] - after[kind])
             if kind == "field":  # a field that came with its operation says nothing new
-                names = [n for n in names if n.split(" (")[1][:-1] in (before["operation"] & after["operation"])]
+                names = [n for n in names if n[0] in (before["operation"] & after["operation"])]
             if names:
-                parts.append(f"{word} {kind}{'s' if len(names) > 1 else ''} " + ", ".join(f"`{n}`" for n in names))
+                shown = [f"`{n[1]}` on `{n[0]}`" if isinstance(n, tuple) else f"`{n}`" for n in names]
+                parts.append(f"{word} {kind}{'s' if len(names) > 1 else ''} " + ", ".join(shown))
     return parts
 
 
@@ -392,7 +394,8 @@ def readme_section(table: Dict[str, Dict[str, Any]], default_version: str) -> st
         against = f"(vs {previous_ga}) " if previous_ga else ""
         kind = "preview" if entry["preview"] else "GA"
         name = f"`{version}`" + (" (default)" if version == default_version else "")
-        rows.append(f"| {name} | {kind} | {against}{'; '.join(changes) or 'nothing on the wire'} |")
+        said = "; ".join(changes) or "the same operations, fields, headers and scopes"
+        rows.append(f"| {name} | {kind} | {against}{said} |")
         if not entry["preview"]:
             previous_ga = version
     return "\n".join([README_BEGIN, *rows, README_END])

@@ -17,48 +17,44 @@ Raw-id forms (facts from the public Communication Services documentation):
 - ``28:orgid:`` / ``28:dod:`` / ``28:gcch:``: Microsoft Teams application (bot) in each cloud.
 - anything else: unknown, kept verbatim.
 
-Identifiers are immutable; two identifiers are equal exactly when their raw ids are equal,
-whatever class built them, because the raw id is what the service compares.
+Two identifiers are equal exactly when their raw ids are equal, whatever class built them,
+because the raw id is what the service compares; they hash by raw id too. As in the official
+package, ``raw_id`` and ``properties`` are plain, assignable attributes.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Dict, Mapping, Optional, Protocol, Union, runtime_checkable
 
-from ._enums import CaseInsensitiveStrEnum
+from ._identifier_types import (
+    CommunicationCloudEnvironment,
+    CommunicationIdentifierKind,
+    CommunicationUserProperties,
+    MicrosoftTeamsAppProperties,
+    MicrosoftTeamsUserProperties,
+    PhoneNumberProperties,
+    TeamsExtensionUserProperties,
+)
 
 __all__ = [
     "CommunicationCloudEnvironment",
     "CommunicationIdentifier",
     "CommunicationIdentifierKind",
     "CommunicationUserIdentifier",
+    "CommunicationUserProperties",
     "MicrosoftTeamsAppIdentifier",
+    "MicrosoftTeamsAppProperties",
     "MicrosoftTeamsUserIdentifier",
+    "MicrosoftTeamsUserProperties",
     "PhoneNumberIdentifier",
+    "PhoneNumberProperties",
     "TeamsExtensionUserIdentifier",
+    "TeamsExtensionUserProperties",
     "UnknownIdentifier",
     "identifier_from_raw_id",
     "identifier_to_raw_id",
 ]
-
-
-class CommunicationIdentifierKind(CaseInsensitiveStrEnum):
-    """What sort of identity an identifier names."""
-
-    UNKNOWN = "unknown"
-    COMMUNICATION_USER = "communication_user"
-    PHONE_NUMBER = "phone_number"
-    MICROSOFT_TEAMS_USER = "microsoft_teams_user"
-    MICROSOFT_TEAMS_APP = "microsoft_teams_app"
-    TEAMS_EXTENSION_USER = "teams_extension_user"
-
-
-class CommunicationCloudEnvironment(CaseInsensitiveStrEnum):
-    """The Microsoft cloud a Teams identity lives in."""
-
-    PUBLIC = "PUBLIC"
-    DOD = "DOD"
-    GCCH = "GCCH"
 
 
 # Raw-id prefixes, keyed by cloud. Every prefix ends with the second ':' of the raw id,
@@ -89,14 +85,9 @@ _EXTENSION_SEPARATOR = "_"
 class CommunicationIdentifier(Protocol):
     """What every identifier offers; use it in annotations that accept any identifier kind."""
 
-    @property
-    def raw_id(self) -> str: ...
-
-    @property
-    def kind(self) -> CommunicationIdentifierKind: ...
-
-    @property
-    def properties(self) -> Mapping[str, Any]: ...
+    raw_id: str
+    kind: CommunicationIdentifierKind
+    properties: Mapping[str, Any]
 
 
 def _require_text(value: object, what: str, example: str) -> str:
@@ -133,113 +124,81 @@ def _optional_raw_id(raw_id: object) -> Optional[str]:
     return _require_text(raw_id, "raw_id", "8:acs:...")
 
 
-def _restore(cls: type, state: Dict[str, Any]) -> Any:
-    """Unpickling hook: rebuild an identifier without going through its (frozen) ``__setattr__``."""
-    instance = object.__new__(cls)
-    for name, value in state.items():
-        object.__setattr__(instance, name, value)
-    return instance
-
-
 class _Identifier:
-    """Shared behaviour: raw-id equality and hashing, immutability, repr, pickling."""
+    """Shared behaviour: equality and hashing by raw id, repr.
 
-    __slots__ = ("_raw_id",)
+    ``raw_id`` and ``properties`` are plain attributes, assignable as in the official package;
+    equality and the hash always follow the current ``raw_id`` (so do not change the raw id of an
+    identifier that is a dict key or in a set). The convenience accessors (``id``, ``value``,
+    ``user_id``, ...) read ``properties``.
+    """
+
     kind: CommunicationIdentifierKind
-
-    def _freeze(self, **fields: Any) -> None:
-        for name, value in fields.items():
-            object.__setattr__(self, name, value)
-
-    @property
-    def raw_id(self) -> str:
-        """The canonical string form of this identifier; stable across SDKs and storage."""
-        return self._raw_id
-
-    @property
-    def properties(self) -> Dict[str, Any]:
-        """The kind-specific fields, as a fresh dict (changing it never changes the identifier)."""
-        return {}
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; build a new identifier instead")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; build a new identifier instead")
+    raw_id: str
+    properties: Dict[str, Any]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _Identifier):
-            return self._raw_id == other._raw_id
+            return self.raw_id == other.raw_id
         return NotImplemented
 
     def __hash__(self) -> int:
         # Tagged: an identifier never equals its raw-id string, so it has no reason to hash like one.
-        return hash((_Identifier, self._raw_id))
+        return hash((_Identifier, self.raw_id))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(kind={self.kind.value!r}, raw_id={self._raw_id!r})"
-
-    def __reduce__(self) -> Any:
-        state = {}
-        for klass in type(self).__mro__:
-            for name in getattr(klass, "__slots__", ()):
-                state[name] = getattr(self, name)
-        return (_restore, (type(self), state))
+        kind = getattr(self.kind, "value", self.kind)
+        return f"{type(self).__name__}(kind={kind!r}, raw_id={self.raw_id!r})"
 
 
 class CommunicationUserIdentifier(_Identifier):
     """A user created through the Identity API; its id is also its raw id (``8:acs:...``)."""
 
-    __slots__ = ()
     kind = CommunicationIdentifierKind.COMMUNICATION_USER
+    properties: CommunicationUserProperties
 
-    def __init__(self, id: str) -> None:
-        self._freeze(_raw_id=_require_text(id, "user id", "8:acs:..."))
+    def __init__(self, id: str, *, raw_id: Optional[str] = None) -> None:
+        user_id = _require_text(id, "user id", "8:acs:...")
+        self.raw_id = _optional_raw_id(raw_id) or user_id
+        self.properties = CommunicationUserProperties(id=user_id)
 
     @property
     def id(self) -> str:
-        return self._raw_id
-
-    @property
-    def properties(self) -> Dict[str, Any]:
-        return {"id": self._raw_id}
+        return self.properties["id"]
 
 
 class PhoneNumberIdentifier(_Identifier):
     """A phone number, preferably in E.164 form such as ``+14255550123``; raw id ``4:<value>``."""
 
-    __slots__ = ("_value",)
     kind = CommunicationIdentifierKind.PHONE_NUMBER
+    properties: PhoneNumberProperties
 
     def __init__(self, value: str, *, raw_id: Optional[str] = None) -> None:
         value = _require_text(value, "phone number", "+14255550123")
-        self._freeze(_value=value, _raw_id=_optional_raw_id(raw_id) or _PHONE_PREFIX + value)
+        self.raw_id = _optional_raw_id(raw_id) or _PHONE_PREFIX + value
+        self.properties = PhoneNumberProperties(value=value)
 
     @property
     def value(self) -> str:
-        return self._value
+        return self.properties["value"]
 
     @property
     def is_anonymous(self) -> bool:
         """True for a hidden caller id (raw id ``4:anonymous``)."""
-        return self._value == _ANONYMOUS_PHONE
+        return self.value == _ANONYMOUS_PHONE
 
     @property
     def asserted_id(self) -> Optional[str]:
         """The text after the last ``_``: tells apart several connections through one number."""
-        _head, separator, tail = self._value.rpartition(_EXTENSION_SEPARATOR)
+        _head, separator, tail = self.value.rpartition(_EXTENSION_SEPARATOR)
         return tail if separator and tail else None
-
-    @property
-    def properties(self) -> Dict[str, Any]:
-        return {"value": self._value}
 
 
 class MicrosoftTeamsUserIdentifier(_Identifier):
     """A Teams user (Entra object id) or, with ``is_anonymous=True``, a Teams meeting visitor."""
 
-    __slots__ = ("_user_id", "_is_anonymous", "_cloud")
     kind = CommunicationIdentifierKind.MICROSOFT_TEAMS_USER
+    properties: MicrosoftTeamsUserProperties
 
     def __init__(
         self,
@@ -253,35 +212,44 @@ class MicrosoftTeamsUserIdentifier(_Identifier):
         is_anonymous = _require_bool(is_anonymous, "is_anonymous")
         cloud = _require_cloud(cloud)
         prefix = _TEAMS_VISITOR_PREFIX if is_anonymous else _TEAMS_USER_PREFIXES[cloud]
-        self._freeze(
-            _user_id=user_id,
-            _is_anonymous=is_anonymous,
-            _cloud=cloud,
-            _raw_id=_optional_raw_id(raw_id) or prefix + user_id,
-        )
+        self.raw_id = _optional_raw_id(raw_id) or prefix + user_id
+        self.properties = MicrosoftTeamsUserProperties(user_id=user_id, is_anonymous=is_anonymous, cloud=cloud)
 
     @property
     def user_id(self) -> str:
-        return self._user_id
+        return self.properties["user_id"]
 
     @property
     def is_anonymous(self) -> bool:
-        return self._is_anonymous
+        return self.properties["is_anonymous"]
 
     @property
     def cloud(self) -> CommunicationCloudEnvironment:
-        return self._cloud
+        return self.properties["cloud"]
 
-    @property
-    def properties(self) -> Dict[str, Any]:
-        return {"user_id": self._user_id, "is_anonymous": self._is_anonymous, "cloud": self._cloud}
+
+class _TeamsAppProperties(dict):
+    """``properties`` of a Teams app, still answering the keys of the retired bot identifier (with a warning)."""
+
+    _DEPRECATED = {
+        "bot_id": "properties['bot_id'] is deprecated; use properties['app_id']",
+        "is_resource_account_configured": "properties['is_resource_account_configured'] is deprecated; "
+                                          "a Teams app identifier always names a resource account",
+    }
+
+    def __missing__(self, key: Any) -> Any:
+        message = self._DEPRECATED.get(key)
+        if message is None:
+            raise KeyError(key)
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        return self["app_id"] if key == "bot_id" else True
 
 
 class MicrosoftTeamsAppIdentifier(_Identifier):
     """A Teams application such as a call queue or auto attendant bot (Entra object id)."""
 
-    __slots__ = ("_app_id", "_cloud")
     kind = CommunicationIdentifierKind.MICROSOFT_TEAMS_APP
+    properties: MicrosoftTeamsAppProperties
 
     def __init__(
         self,
@@ -292,20 +260,27 @@ class MicrosoftTeamsAppIdentifier(_Identifier):
     ) -> None:
         app_id = _require_text(app_id, "Teams app id", "00001111-aaaa-2222-bbbb-3333cccc4444")
         cloud = _require_cloud(cloud)
-        canonical = _TEAMS_APP_PREFIXES[cloud] + app_id
-        self._freeze(_app_id=app_id, _cloud=cloud, _raw_id=_optional_raw_id(raw_id) or canonical)
+        self.raw_id = _optional_raw_id(raw_id) or _TEAMS_APP_PREFIXES[cloud] + app_id
+        self.properties = _TeamsAppProperties(app_id=app_id, cloud=cloud)  # type: ignore[assignment]
 
     @property
     def app_id(self) -> str:
-        return self._app_id
+        return self.properties["app_id"]
 
     @property
     def cloud(self) -> CommunicationCloudEnvironment:
-        return self._cloud
+        return self.properties["cloud"]
 
-    @property
-    def properties(self) -> Dict[str, Any]:
-        return {"app_id": self._app_id, "cloud": self._cloud}
+
+class MicrosoftBotIdentifier(MicrosoftTeamsAppIdentifier):
+    """Deprecated: the bot identifier of older releases, now a :class:`MicrosoftTeamsAppIdentifier`."""
+
+    def __init__(self, bot_id: str, *, is_resource_account_configured: bool = True,
+                 cloud: Union[CommunicationCloudEnvironment, str] = CommunicationCloudEnvironment.PUBLIC,
+                 raw_id: Optional[str] = None) -> None:
+        warnings.warn("MicrosoftBotIdentifier is deprecated; use MicrosoftTeamsAppIdentifier",
+                      DeprecationWarning, stacklevel=2)
+        super().__init__(bot_id, cloud=cloud, raw_id=raw_id)
 
 
 class TeamsExtensionUserIdentifier(_Identifier):
@@ -315,8 +290,8 @@ class TeamsExtensionUserIdentifier(_Identifier):
     sovereign clouds); that is why none of the three ids may contain ``_``.
     """
 
-    __slots__ = ("_user_id", "_tenant_id", "_resource_id", "_cloud")
     kind = CommunicationIdentifierKind.TEAMS_EXTENSION_USER
+    properties: TeamsExtensionUserProperties
 
     def __init__(
         self,
@@ -338,48 +313,37 @@ class TeamsExtensionUserIdentifier(_Identifier):
         canonical = _ACS_PREFIXES[cloud] + _EXTENSION_SEPARATOR.join(
             (parts["resource_id"], parts["tenant_id"], parts["user_id"])
         )
-        self._freeze(
-            _user_id=parts["user_id"],
-            _tenant_id=parts["tenant_id"],
-            _resource_id=parts["resource_id"],
-            _cloud=cloud,
-            _raw_id=_optional_raw_id(raw_id) or canonical,
-        )
+        self.raw_id = _optional_raw_id(raw_id) or canonical
+        self.properties = TeamsExtensionUserProperties(user_id=parts["user_id"], tenant_id=parts["tenant_id"],
+                                                       resource_id=parts["resource_id"], cloud=cloud)
 
     @property
     def user_id(self) -> str:
-        return self._user_id
+        return self.properties["user_id"]
 
     @property
     def tenant_id(self) -> str:
-        return self._tenant_id
+        return self.properties["tenant_id"]
 
     @property
     def resource_id(self) -> str:
-        return self._resource_id
+        return self.properties["resource_id"]
 
     @property
     def cloud(self) -> CommunicationCloudEnvironment:
-        return self._cloud
-
-    @property
-    def properties(self) -> Dict[str, Any]:
-        return {
-            "user_id": self._user_id,
-            "tenant_id": self._tenant_id,
-            "resource_id": self._resource_id,
-            "cloud": self._cloud,
-        }
+        return self.properties["cloud"]
 
 
 class UnknownIdentifier(_Identifier):
-    """A raw id of a form this library does not know; kept verbatim so nothing is lost."""
+    """A raw id of a form this library does not know (even ``""``); kept verbatim so nothing is lost."""
 
-    __slots__ = ()
     kind = CommunicationIdentifierKind.UNKNOWN
 
     def __init__(self, identifier: str) -> None:
-        self._freeze(_raw_id=_require_text(identifier, "identifier", "8:acs:..."))
+        if not isinstance(identifier, str):
+            raise TypeError(f"identifier must be a str such as '8:acs:...', got {type(identifier).__name__}")
+        self.raw_id = identifier
+        self.properties = {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,14 +388,14 @@ def _prefix_of(raw_id: str) -> str:
 def identifier_from_raw_id(raw_id: str) -> CommunicationIdentifier:
     """Build the most specific identifier a raw id describes.
 
-    Never loses information: ``identifier_from_raw_id(r).raw_id == r`` for every non-blank
-    string ``r``. Raw ids of an unrecognised form, and recognised prefixes whose remainder is
-    blank (for example ``"8:orgid:"``), become an :class:`UnknownIdentifier`.
+    Never loses information: ``identifier_from_raw_id(r).raw_id == r`` for every string ``r``.
+    Raw ids of an unrecognised form (the empty string included), and recognised prefixes whose
+    remainder is blank (for example ``"8:orgid:"``), become an :class:`UnknownIdentifier`.
 
     :raises TypeError: if ``raw_id`` is not a str.
-    :raises ValueError: if ``raw_id`` is empty or blank.
     """
-    raw_id = _require_text(raw_id, "raw_id", "8:acs:...")
+    if not isinstance(raw_id, str):
+        raise TypeError(f"raw_id must be a str such as '8:acs:...', got {type(raw_id).__name__}")
     try:
         if raw_id.startswith(_PHONE_PREFIX):
             return PhoneNumberIdentifier(raw_id[len(_PHONE_PREFIX) :], raw_id=raw_id)
@@ -461,8 +425,6 @@ def identifier_to_raw_id(value: Union[CommunicationIdentifier, str], *, name: st
         if not value.strip():
             raise ValueError(f"{expected}, got an empty or blank string")
         return value
-    if isinstance(value, _Identifier):
-        return value.raw_id
     raw_id = getattr(value, "raw_id", None)
     if raw_id is None:
         properties = getattr(value, "properties", None)

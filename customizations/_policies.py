@@ -1,9 +1,12 @@
 """Pipeline policies this package puts in place of azure-core's defaults.
 
-* :class:`RetryPolicy` / :class:`AsyncRetryPolicy`: azure-core's, except that a create is not replayed
-  after the service may have acted on it. The Identity API versions this package speaks define no
-  repeatability headers, so a replayed create after a lost 500/502/504 response would make a second
-  user. Only 429 and 503 (the service did not process the request) are retried for a create.
+* :class:`RetryPolicy` / :class:`AsyncRetryPolicy`: azure-core's, except for creates. On the
+  api-versions without repeatability headers (all but 2023-08-01) a create is not replayed after the
+  service may have acted on it: a replayed create after a lost 500/502/504 response would make a
+  second user, so only 429 and 503 (the service did not process the request) are retried. A create
+  that carries ``Repeatability-Request-ID`` (2023-08-01) is safe to send again, so it is retried
+  like any request, after a dropped connection or read timeout too (azure-core never retries a
+  POST after those).
 * :class:`RedactingNetworkTraceLoggingPolicy`: the request/response trace of ``logging_enable=True``,
   with the Authorization header and every ``token`` in a JSON body replaced: azure-core's own trace
   prints both verbatim.
@@ -19,8 +22,9 @@ from azure.core.pipeline.policies import AsyncRetryPolicy as _CoreAsyncRetryPoli
 from azure.core.pipeline.policies import RetryPolicy as _CoreRetryPolicy
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-#: Per-call option the clients pass for create operations.
+#: Per-call options the clients pass for create operations: never replay / safe to replay.
 CREATE_ONCE = "identity_create_once"
+REPEATABLE = "identity_repeatable"
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 REDACTED = "<redacted>"
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-ms-content-sha256"})
@@ -34,6 +38,8 @@ class _CreateOnce:
     def configure_retries(self, options: dict) -> dict:
         settings = super().configure_retries(options)  # type: ignore[misc]
         settings[CREATE_ONCE] = bool(options.pop(CREATE_ONCE, False))
+        if options.pop(REPEATABLE, False):
+            settings["methods"] = frozenset(settings["methods"]) | {"POST"}
         return settings
 
     def is_retry(self, settings: dict, response: Any) -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import time
 import uuid
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -13,12 +12,12 @@ from .clock import MAX_OFFSET_SECONDS, ServerClock
 from .entra import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntraUsers
 from .errors import ApiError, validation
 from .faults import FaultQueue, parse_fault
+from .identity_provider import DEV_TENANT_ID, IdentityProvider, aad_claims
 from .keys import Signer
 from .store import Store
 from .tokens import MAX_TEST_TTL_SECONDS, TokenIssuer
 from .wire import is_int, json_response, parse_object, read_body
 
-DEV_TENANT_ID = "00000000-0000-4000-8000-00000000a11d"
 DEFAULT_AAD_AUDIENCE = "https://communication.azure.com"
 DEFAULT_TEAMS_SCOPES = "Teams.ManageCalls Teams.ManageChats"
 #: ``profile`` of a minted token -> its default audience and scp: the user tokens of the three exchanges.
@@ -98,6 +97,10 @@ class Admin:
         self.faults = faults
         self.aad_signer = aad_signer
         self.untrusted_signer = untrusted_signer
+        # What a reset returns to: the lifetime the emulator was started with, no clock offset, the default
+        # page size of the Entra ID assignment listing.
+        self._startup_token_ttl_seconds = issuer.test_ttl_seconds
+        self.identity_provider = IdentityProvider(aad_signer)
         self._routes = {
             ("GET", "health"): self.health,
             ("GET", "jwks"): self.jwks,
@@ -108,13 +111,14 @@ class Admin:
             ("GET", "settings"): self.settings,
             ("POST", "settings"): self.update_settings,
             ("POST", "aad/token"): self.mint_aad_token,
+            ("GET", "msi/token"): self.identity_provider.managed_identity_token,
             ("GET", "stats"): self.stats,
+            ("POST", "reset"): self.reset,
         }
 
     async def handle(self, request: web.Request, subpath: Optional[str]) -> web.Response:
         """``subpath`` is what follows ``/emulator/``; None for other spellings of the prefix."""
-        if not is_local_caller(request):
-            raise ApiError(403, "Forbidden", "The emulator's admin endpoints answer loopback callers only.")
+        self._require_local_caller(request)
         handler = self._routes.get((request.method, subpath))
         if handler is None:
             allowed = sorted(method for method, path in self._routes if path == subpath) if subpath else []
@@ -123,6 +127,16 @@ class Admin:
                                headers={"Allow": ", ".join(allowed)})
             raise ApiError(404, "NotFound", "No such emulator endpoint.")
         return await handler(request)
+
+    async def authority(self, request: web.Request, subpath: str) -> web.Response:
+        """The development authority under ``/adfs/`` (``subpath`` follows it), behind the same gate."""
+        self._require_local_caller(request)
+        return await self.identity_provider.authority(request, subpath)
+
+    @staticmethod
+    def _require_local_caller(request: web.Request) -> None:
+        if not is_local_caller(request):
+            raise ApiError(403, "Forbidden", "The emulator's admin endpoints answer loopback callers only.")
 
     async def _document(self, request: web.Request) -> Dict[str, Any]:
         return parse_object(await read_body(request), required=True)
@@ -192,30 +206,33 @@ class Admin:
         groups = document.get("groups")
         if groups is not None and (not isinstance(groups, list) or not all(isinstance(g, str) for g in groups)):
             raise validation("groups must be an array of group object ids.", target="groups")
-        now = int(time.time())
-        tenant = document.get("tid", DEV_TENANT_ID)
-        claims: Dict[str, Any] = {
-            "aud": document.get("aud", audience),
-            "iss": f"https://sts.windows.net/{tenant}/",
-            "iat": now - 60 if expires_in > 0 else now + expires_in - 60,
-            "nbf": now - 60 if expires_in > 0 else now + expires_in - 60,
-            "exp": now + expires_in,
-            "oid": document.get("oid", str(uuid.uuid4())),
-            "tid": tenant,
-            "appid": document.get("appid", str(uuid.uuid4())),
-            "scp": document.get("scp", scopes),
-            "groups": groups,
-        }
+        claims = aad_claims(aud=document.get("aud", audience), oid=document.get("oid", str(uuid.uuid4())),
+                            appid=document.get("appid", str(uuid.uuid4())),
+                            scp=document.get("scp", scopes), tenant=document.get("tid", DEV_TENANT_ID),
+                            expires_in=expires_in)
+        if groups is not None:
+            claims["groups"] = groups
         if "azp" in document:
             claims["azp"] = document["azp"]
             if "appid" not in document:
                 del claims["appid"]
-        claims["sub"] = claims["oid"]
         claims.update(extra)
         claims = {name: value for name, value in claims.items() if value is not None}
         signer = self.untrusted_signer if document.get("untrusted") is True else self.aad_signer
         return json_response(request, 200, {"token": signer.sign(claims)})
 
+    async def reset(self, request: web.Request) -> web.Response:
+        """A clean state for the next test: no identity and no assignment (tokens issued so far become
+        unknown or revoked), no queued fault, the startup settings. Keys, the access key and the resource
+        id stay, so connection strings and JWKS already handed out keep working."""
+        if parse_object(await read_body(request), required=False):
+            raise validation("A reset takes no options; send no body or {}.", target="body")
+        self.store.reset()
+        self.faults.clear()
+        self.issuer.test_ttl_seconds = self._startup_token_ttl_seconds
+        self.clock.offset_seconds = 0.0
+        self.entra.page_size = DEFAULT_PAGE_SIZE
+        return await self.stats(request)
+
     async def stats(self, request: web.Request) -> web.Response:
-        return json_response(request, 200, {**self.store.stats(), "entraAssignments": self.store.entra.count(),
-                                            "queuedFaults": len(self.faults.list())})
+        return json_response(request, 200, {**self.store.stats(), "queuedFaults": len(self.faults.list())})

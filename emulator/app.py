@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Awaitable, Callable, Dict, Optional
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -14,7 +14,7 @@ from .clock import ServerClock
 from .errors import ApiError, shorten
 from .faults import Fault, FaultQueue, error_body
 from .operations import IdentityService
-from .versions import VERSIONS, ApiVersion, first_version_with
+from .versions import VERSIONS, ApiVersion, route, versions_with_operation
 from .wire import (
     BODY_TIMEOUT,
     DEFAULT_CLIENT_TIMEOUT_SECONDS,
@@ -26,64 +26,11 @@ from .wire import (
 
 log = logging.getLogger("acs_identity_emulator")
 
-# (route kind, method) -> (operation name, ApiVersion flag the operation needs or None)
-_OPERATIONS: Dict[Tuple[str, str], Tuple[str, Optional[str]]] = {
-    ("identities", "POST"): ("create", None),
-    ("identity", "DELETE"): ("delete", None),
-    ("identity", "GET"): ("get", "get_identity"),
-    ("issue", "POST"): ("issueAccessToken", None),
-    ("revoke", "POST"): ("revokeAccessTokens", None),
-    ("teams", "POST"): ("exchangeTeamsUserAccessToken", "teams_exchange"),
-    ("entraExchange", "POST"): ("entraUsersExchangeAccessToken", "entra_users"),
-    ("entraAssignments", "GET"): ("entraUsersListAssignments", "entra_users"),
-    ("entraAssignments", "PATCH"): ("entraUsersUpdateAssignments", "entra_users"),
-    ("entraAssignment", "GET"): ("entraUsersGetAssignment", "entra_users"),
-    ("entraAssignment", "PUT"): ("entraUsersCreateOrReplaceAssignment", "entra_users"),
-    ("entraAssignment", "DELETE"): ("entraUsersDeleteAssignment", "entra_users"),
-}
-# Operations whose caller is a user with its own bearer token, checked by the handler, not the resource owner.
-_USER_AUTHENTICATED = frozenset({"entraUsersExchangeAccessToken"})
 _ADMIN_PREFIX = "/emulator/"
-_ACTIONS = {":issueaccesstoken": "issue", ":revokeaccesstokens": "revoke"}
-
-
-def route(path: str) -> Tuple[Optional[str], Optional[str]]:
-    """(route kind, decoded identity id) for a raw path; (None, None) when nothing lives there.
-
-    The raw path is split before percent-decoding so an id containing an encoded '/' stays one
-    segment and cannot address another resource.
-    """
-    segments = path.split("/")
-    if len(segments) < 2 or segments[0] != "":
-        return None, None
-    parts = [unquote(segment) for segment in segments[1:]]
-    head = parts[0].lower()
-    if head == "identities":
-        if len(parts) == 1:
-            return "identities", None
-        if not parts[1]:
-            return None, None
-        if len(parts) == 2:
-            return "identity", parts[1]
-        if len(parts) == 3 and parts[2].lower() in _ACTIONS:
-            return _ACTIONS[parts[2].lower()], parts[1]
-    elif head == "teamsuser" and len(parts) == 2 and parts[1].lower() == ":exchangeaccesstoken":
-        return "teams", None
-    elif head == "access" and len(parts) >= 3 and parts[1].lower() == "entra":
-        return _entra_route(parts[2:])
-    return None, None
-
-
-def _entra_route(parts: List[str]) -> Tuple[Optional[str], Optional[str]]:
-    """(route kind, object id) under /access/entra/."""
-    if len(parts) == 1 and parts[0].lower() == ":exchangeaccesstoken":
-        return "entraExchange", None
-    if parts[0].lower() == "assignments":
-        if len(parts) == 1:
-            return "entraAssignments", None
-        if len(parts) == 2 and parts[1]:
-            return "entraAssignment", parts[1]
-    return None, None
+# Operations authenticated by the resource's key or Azure AD token (the swagger's azure_auth); the others
+# (the Teams-extension and Entra ID exchanges) check the caller's own bearer token in their handler.
+RESOURCE_AUTH = "azure_auth"
+_AUTHORITY_PREFIX = "/adfs/"  # the development authority (identity_provider.py), behind the admin gate
 
 
 def is_admin_path(path: str) -> bool:
@@ -109,26 +56,35 @@ def _version(request: web.Request) -> ApiVersion:
     return version
 
 
+Handler = Callable[[web.Request, ApiVersion, bytes, Dict[str, str]], Awaitable[web.Response]]
+
+
 class Pipeline:
     def __init__(self, service: IdentityService, auth: Authenticator, faults: FaultQueue, admin: Admin) -> None:
         self.service = service
         self.auth = auth
         self.faults = faults
         self.admin = admin
+        teams = service.teams_extension
         entra = service.entra
-        self._handlers: Dict[str, Callable[..., Awaitable[web.Response]]] = {
-            "create": lambda r, v, b, i: service.create(r, v, b),
-            "delete": service.delete,
-            "get": service.get,
-            "issueAccessToken": service.issue,
-            "revokeAccessTokens": service.revoke,
-            "exchangeTeamsUserAccessToken": lambda r, v, b, i: service.exchange_teams_token(r, v, b),
-            "entraUsersExchangeAccessToken": lambda r, v, b, i: entra.exchange(r, v, b, {}),
-            "entraUsersListAssignments": lambda r, v, b, i: entra.list_assignments(r, v, b, {}),
-            "entraUsersUpdateAssignments": lambda r, v, b, i: entra.update_assignments(r, v, b, {}),
-            "entraUsersGetAssignment": lambda r, v, b, i: entra.get(r, v, b, {"objectId": i}),
-            "entraUsersCreateOrReplaceAssignment": lambda r, v, b, i: entra.put(r, v, b, {"objectId": i}),
-            "entraUsersDeleteAssignment": lambda r, v, b, i: entra.delete(r, v, b, {"objectId": i}),
+        # The version table names every operation any version has; these are the ones the emulator serves.
+        self._handlers: Dict[str, Handler] = {
+            "create": lambda r, v, b, p: service.create(r, v, b),
+            "delete": lambda r, v, b, p: service.delete(r, v, b, p["id"]),
+            "get": lambda r, v, b, p: service.get(r, v, b, p["id"]),
+            "issueAccessToken": lambda r, v, b, p: service.issue(r, v, b, p["id"]),
+            "revokeAccessTokens": lambda r, v, b, p: service.revoke(r, v, b, p["id"]),
+            "exchangeTeamsUserAccessToken": lambda r, v, b, p: service.exchange_teams_token(r, v, b),
+            "teamsExtensionExchangeAccessToken": teams.exchange,
+            "teamsExtensionGetAssignment": teams.get,
+            "teamsExtensionCreateOrReplaceAssignment": teams.put,
+            "teamsExtensionDeleteAssignment": teams.delete,
+            "entraUsersExchangeAccessToken": entra.exchange,
+            "entraUsersListAssignments": entra.list_assignments,
+            "entraUsersUpdateAssignments": entra.update_assignments,
+            "entraUsersGetAssignment": entra.get,
+            "entraUsersCreateOrReplaceAssignment": entra.put,
+            "entraUsersDeleteAssignment": entra.delete,
         }
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -149,20 +105,23 @@ class Pipeline:
         if is_admin_path(path):
             exact = path.startswith(_ADMIN_PREFIX)
             return await self.admin.handle(request, path[len(_ADMIN_PREFIX):] if exact else None)
-        kind, identity_id = route(path)
-        if kind is None:
+        if path.startswith(_AUTHORITY_PREFIX):
+            return await self.admin.authority(request, path[len(_AUTHORITY_PREFIX):])
+        methods, params = route(path)
+        if methods is None:
             raise ApiError(404, "NotFound", "The requested resource does not exist.")
-        operation = _OPERATIONS.get((kind, request.method))
-        if operation is None:
-            allowed = ", ".join(method for (k, method) in _OPERATIONS if k == kind)
+        name = methods.get(request.method)
+        if name is None:
             raise ApiError(405, "MethodNotAllowed", f"The method {shorten(request.method, 16)} is not allowed here.",
-                           headers={"Allow": allowed})
-        name, feature = operation
+                           headers={"Allow": ", ".join(sorted(methods))})
         version = _version(request)
-        if feature is not None and not getattr(version, feature):
+        if not version.has(name):
             raise ApiError(400, "UnsupportedApiVersion",
                            f"The operation {name} is not available in api-version {version.name}; "
-                           f"it requires {first_version_with(feature)} or later.")
+                           f"it is available in api-version {versions_with_operation(name)}.")
+        handler = self._handlers.get(name)
+        if handler is None:
+            raise ApiError(501, "NotImplemented", f"The emulator does not serve the operation {name} yet.")
         fault = self.faults.take(name)
         if fault is not None and not fault.after_processing:
             await self._delay(fault)
@@ -170,9 +129,9 @@ class Pipeline:
                 return self._apply_fault(request, fault)
             # A delay-only fault: on to the normal processing.
         body = await read_body(request)
-        if name not in _USER_AUTHENTICATED:
+        if RESOURCE_AUTH in version.security(name):
             self.auth.check(request.method, request.raw_path, request.headers, body)
-        response = await self._handlers[name](request, version, body, identity_id)
+        response = await handler(request, version, body, params)
         if fault is not None and fault.after_processing:
             await self._delay(fault)
             return self._apply_fault(request, fault, processed=response)

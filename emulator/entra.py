@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import secrets
-import time
 import uuid
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote
 
 from aiohttp import web
 
-from ._version_table import VERSIONS as _TABLE
-from .auth import verify_aad_token
+from .auth import user_token_claims
 from .entra_store import GRANTS_CLAIM, EntraAssignment, Grant
-from .errors import ApiError, shorten, unauthorized, validation
+from .errors import ApiError, entra_guid, shorten, unauthorized, validation
 from .keys import KeyRing
 from .store import Store
-from .tokens import ACS_USER_SCP, TokenIssuer
+from .tokens import TokenIssuer
 from .versions import ApiVersion
 from .wire import empty_response, iso_utc, json_response, parse_object
 
@@ -45,18 +42,6 @@ LIST_PATH = "/access/entra/assignments"
 TOKEN_SCOPES = "chat,voip"
 
 
-def _guid(value: Any, target: str) -> str:
-    if value is None:
-        raise validation(f"{target} is required: an Entra ID GUID.", target=target)
-    try:
-        if not isinstance(value, str):
-            raise ValueError(value)
-        return str(uuid.UUID(value))
-    except ValueError:
-        shown = f"'{shorten(value)}'" if isinstance(value, str) else type(value).__name__
-        raise validation(f"{target} must be an Entra ID GUID; got {shown}.", target=target) from None
-
-
 def not_found() -> ApiError:
     return ApiError(404, "AssignmentNotFound", "There is no Entra ID assignment for this object id.")
 
@@ -66,7 +51,7 @@ def forbidden(message: str) -> ApiError:
 
 
 def principal_types(version: ApiVersion) -> Tuple[str, ...]:
-    return tuple(_TABLE[version.name]["enums"].get(PRINCIPAL_ENUM, ()))
+    return tuple(version.enums.get(PRINCIPAL_ENUM, ()))
 
 
 def assignment_grant(document: Any, object_id: str, version: ApiVersion, where: str = "") -> Grant:
@@ -77,7 +62,7 @@ def assignment_grant(document: Any, object_id: str, version: ApiVersion, where: 
         raise validation(f"{where or 'The body'} must be an assignment object "
                          "(tenantId, principalType, clientIds)" + (" or null." if where else "."),
                          target=where or "body")
-    tenant_id = _guid(document.get("tenantId"), prefix + "tenantId")
+    tenant_id = entra_guid(document.get("tenantId"), prefix + "tenantId")
     principal_type = document.get("principalType")
     allowed = principal_types(version)
     if not isinstance(principal_type, str) or principal_type not in allowed:
@@ -89,7 +74,7 @@ def assignment_grant(document: Any, object_id: str, version: ApiVersion, where: 
     if not isinstance(client_ids, list) or not 1 <= len(client_ids) <= MAX_CLIENT_IDS:
         raise validation(f"clientIds must be an array of 1 to {MAX_CLIENT_IDS} Entra ID client ids.",
                          target=prefix + "clientIds")
-    return tenant_id, principal_type, list(dict.fromkeys(_guid(item, prefix + "clientIds") for item in client_ids))
+    return tenant_id, principal_type, list(dict.fromkeys(entra_guid(item, prefix + "clientIds") for item in client_ids))
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -144,21 +129,21 @@ class EntraUsers:
 
     async def get(self, request: web.Request, version: ApiVersion, body: bytes,
                   params: Mapping[str, str]) -> web.Response:
-        assignment = self.assignments.get(_guid(params["objectId"], "objectId"))
+        assignment = self.assignments.get(entra_guid(params["objectId"], "objectId"))
         if assignment is None:
             raise not_found()
         return json_response(request, 200, assignment.document())
 
     async def put(self, request: web.Request, version: ApiVersion, body: bytes,
                   params: Mapping[str, str]) -> web.Response:
-        object_id = _guid(params["objectId"], "objectId")
+        object_id = entra_guid(params["objectId"], "objectId")
         grant = assignment_grant(parse_object(body, required=True), object_id, version)
         assignment, created = self.assignments.put(object_id, grant)
         return json_response(request, 201 if created else 200, assignment.document())
 
     async def delete(self, request: web.Request, version: ApiVersion, body: bytes,
                      params: Mapping[str, str]) -> web.Response:
-        if not self.assignments.delete(_guid(params["objectId"], "objectId")):
+        if not self.assignments.delete(entra_guid(params["objectId"], "objectId")):
             raise not_found()
         return empty_response(request)
 
@@ -175,7 +160,7 @@ class EntraUsers:
                              f"{len(document)}.", target="body")
         changes: Dict[str, Optional[Grant]] = {}
         for key, value in document.items():  # everything is checked before anything is written
-            object_id = _guid(key, shorten(key))
+            object_id = entra_guid(key, shorten(key))
             if object_id in changes:
                 raise validation(f"The object id {shorten(key)} appears more than once.", target=shorten(key))
             if value is None:
@@ -211,43 +196,17 @@ class EntraUsers:
         if not granting:
             raise forbidden(f"The client application {client_id} is not among the clientIds of the Entra ID "
                             "assignments that cover the user.")
-        identity_id, token, expires = self._issue(tenant_id, object_id, granting, int(claims["exp"]))
+        grants = [[assignment.object_id, assignment.generation] for assignment in granting]
+        identity_id, token, expires = self.issuer.issue_for_assigned_user(
+            f"wf_{tenant_id}_{object_id}", TOKEN_SCOPES, int(claims["exp"]), {GRANTS_CLAIM: grants})
         return json_response(request, 200, {"identity": {"id": identity_id},
                                             "accessToken": {"token": token, "expiresOn": iso_utc(expires)}})
-
-    def _issue(self, tenant_id: str, object_id: str, granting: List[EntraAssignment],
-               expires: int) -> Tuple[str, str, int]:
-        """(identity id, token, expiry) for a covered user; the token expires with its Entra ID token."""
-        issuer = self.issuer
-        now = int(time.time())
-        if issuer.test_ttl_seconds is not None:
-            expires = min(expires, now + issuer.test_ttl_seconds)
-        skype_id = f"acs:{issuer.resource_id}_wf_{tenant_id}_{object_id}"
-        claims = {
-            "skypeid": skype_id,
-            "scp": ACS_USER_SCP,
-            "csi": str(now),
-            "exp": expires,
-            "acsScope": TOKEN_SCOPES,
-            "resourceId": issuer.resource_id,
-            "resourceLocation": issuer.location,
-            "iat": now,
-            "jti": secrets.token_hex(8),
-            GRANTS_CLAIM: [[assignment.object_id, assignment.generation] for assignment in granting],
-        }
-        return "8:" + skype_id, issuer.signer.sign(claims), expires
 
     def _user_claims(self, authorization: Optional[str]) -> Dict[str, Any]:
         """The bearer token's claims, with ``tid``, ``oid``, ``client`` (appid or azp) as canonical GUIDs and
         ``groups`` as a set of them; 401 for a token that is not an Entra ID user's token for this exchange."""
-        if not authorization:
-            raise unauthorized("Unauthorized", "The exchange needs the Entra ID user's access token as "
-                               "'Authorization: Bearer <token>'.")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer":
-            raise unauthorized("InvalidAuthenticationInfo", "The exchange takes the Entra ID user's access token "
-                               "as a Bearer token, not the resource's access key.")
-        claims = verify_aad_token(self.aad_keys, token.strip(), AUDIENCES, self.clock())
+        claims = user_token_claims(self.aad_keys, authorization, AUDIENCES, self.clock(),
+                                   "the Entra ID user's access token")
         for name, sources in (("tid", ("tid",)), ("oid", ("oid",)), ("client", ("appid", "azp"))):
             value = next((claims[source] for source in sources if source in claims), None)
             try:
@@ -260,11 +219,11 @@ class EntraUsers:
         if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
             raise unauthorized("InvalidAccessToken",
                                "Provided access token is not valid: its groups claim is not an array of ids.")
-        claims["groups"] = {str(uuid.UUID(group)) for group in groups if _is_guid(group)}
+        claims["groups"] = {str(uuid.UUID(group)) for group in groups if _isentra_guid(group)}
         return claims
 
 
-def _is_guid(text: str) -> bool:
+def _isentra_guid(text: str) -> bool:
     try:
         uuid.UUID(text)
     except ValueError:

@@ -12,7 +12,7 @@ import json
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, ContextManager, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 #: Private claim of exchanged Entra ID user tokens: ``[[objectId, generation], ...]``, the assignments
 #: that granted the token. It stays valid while one of them exists.
@@ -55,10 +55,12 @@ def _row(row: Sequence[Any]) -> EntraAssignment:
 
 
 class EntraAssignmentStore:
-    """The ``entra_assignments`` table of the emulator's database (the connection is the Store's)."""
+    """The ``entra_assignments`` table of the emulator's database (the connection and its
+    ``transaction`` are the Store's)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, transaction: Callable[[], ContextManager[None]]) -> None:
         self._db = db
+        self._transaction = transaction
         self._db.executescript(_SCHEMA)
 
     def get(self, object_id: str) -> Optional[EntraAssignment]:
@@ -85,20 +87,18 @@ class EntraAssignmentStore:
         """Apply every change (a grant creates or replaces, None deletes) in one transaction; returns the
         assignments written, in object id order."""
         written = []
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             for object_id in sorted(changes):
                 grant = changes[object_id]
                 if grant is None:
                     self.delete(object_id)
                 else:
                     written.append(self.put(object_id, grant)[0])
-            self._db.execute("COMMIT")
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
         return written
+
+    def clear(self) -> None:
+        """Delete every assignment (the Store's reset, inside its transaction)."""
+        self._db.execute("DELETE FROM entra_assignments")
 
     def page(self, after: Optional[str], limit: int) -> Tuple[List[EntraAssignment], bool]:
         """Up to ``limit`` assignments whose object id sorts after ``after`` (keyset paging), and whether

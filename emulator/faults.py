@@ -7,13 +7,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
 from .errors import ApiError
+from .versions import ROUTES
 from .wire import BODYLESS_STATUSES
 
-OPERATIONS = frozenset({
-    "create", "issueAccessToken", "revokeAccessTokens", "delete", "exchangeTeamsUserAccessToken", "get",
-    "entraUsersExchangeAccessToken", "entraUsersListAssignments", "entraUsersUpdateAssignments",
-    "entraUsersGetAssignment", "entraUsersCreateOrReplaceAssignment", "entraUsersDeleteAssignment",
-})
+# Every operation of every served version, by the version table's names (``create``, ``issueAccessToken``,
+# ``teamsExtensionGetAssignment``, ...).
+OPERATIONS = frozenset(name for _, name, _ in ROUTES)
 
 # Headers that frame the message or the connection: the server sets them, a fault may not.
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",

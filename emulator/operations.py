@@ -1,4 +1,4 @@
-"""The Identity operations, with each api-version's rules."""
+"""The Identity operations, with each api-version's rules (from the version table)."""
 from __future__ import annotations
 
 import re
@@ -12,28 +12,31 @@ from .auth import verify_aad_token
 from .entra import EntraUsers
 from .errors import ApiError, shorten, unauthorized, validation
 from .keys import KeyRing
+from .repeatability import Repeatability
 from .store import Identity, Store
+from .teams_extension import AUDIENCES as TEAMS_AUDIENCES
+from .teams_extension import TeamsExtension
 from .tokens import TokenIssuer
-from .versions import ApiVersion, first_version_with, first_version_with_scope
+from .versions import VERSIONS, ApiVersion, versions_with_field, versions_with_scope
 from .wire import empty_response, is_int, iso_utc, json_response, parse_object
 
-MIN_MINUTES, MAX_MINUTES = 60, 1440
-MAX_CUSTOM_ID = 256
-TEAMS_AUDIENCES = frozenset({"https://auth.msft.communication.azure.com", "https://auth.msft.communication.azure.com/"})
 TEAMS_PERMISSIONS = frozenset({"Teams.ManageCalls", "Teams.ManageChats"})
 _USER_ID = re.compile(r"8:acs:[0-9a-fA-F-]{36}_[A-Za-z0-9._:-]{1,128}")  # used with fullmatch
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
-# Body fields that only some versions know, and the ApiVersion flag that enables each.
-_VERSIONED_FIELDS = {"expiresInMinutes": "expires_in_minutes", "customId": "custom_id"}
+# Body fields each operation has in some version: a field the requested version lacks is refused.
+_VERSIONED_FIELDS = {
+    operation: sorted({name for version in VERSIONS.values() for name in version.body_fields(operation)})
+    for operation in ("create", "issueAccessToken")
+}
 
 
-def _reject_unsupported_fields(document: Dict[str, Any], version: ApiVersion) -> None:
-    for name, flag in _VERSIONED_FIELDS.items():
-        if name in document and not getattr(version, flag):
+def _reject_unsupported_fields(document: Dict[str, Any], version: ApiVersion, operation: str) -> None:
+    for name in _VERSIONED_FIELDS[operation]:
+        if name in document and version.field(operation, name) is None:
             raise validation(
                 f"The field '{name}' is not supported in api-version {version.name}; "
-                f"it requires {first_version_with(flag)} or later.",
+                f"it is available in api-version {versions_with_field(operation, name)}.",
                 target=name,
             )
 
@@ -48,8 +51,8 @@ def _scopes(value: Any, version: ApiVersion, target: str) -> List[str]:
     scopes: List[str] = []
     for scope in value:
         if scope not in version.scopes:
-            newer = first_version_with_scope(scope)
-            hint = (f" It requires api-version {newer} or later." if newer else
+            newer = versions_with_scope(scope)
+            hint = (f" It is available in api-version {newer}." if newer else
                     f" Valid scopes: {', '.join(sorted(version.scopes))}.")
             raise validation(f"The scope '{shorten(scope)}' is not valid in api-version {version.name}.{hint}",
                              target=target)
@@ -58,26 +61,29 @@ def _scopes(value: Any, version: ApiVersion, target: str) -> List[str]:
     return scopes
 
 
-def _minutes(document: Dict[str, Any], default: int) -> int:
+def _minutes(document: Dict[str, Any], default: int, version: ApiVersion, operation: str) -> int:
     if "expiresInMinutes" not in document or document["expiresInMinutes"] is None:
         return default
     value = document["expiresInMinutes"]
     if not is_int(value):
         raise validation("ExpiresInMinutes must be an integer.", target="ExpiresInMinutes")
-    if not MIN_MINUTES <= value <= MAX_MINUTES:
+    field = version.field(operation, "expiresInMinutes") or {}
+    low, high = field.get("minimum", value), field.get("maximum", value)
+    if not low <= value <= high:
         raise validation(
-            f"ExpiresInMinutes value {value} is invalid. "
-            f"Value must be within the [{MIN_MINUTES}, {MAX_MINUTES}] interval.",
+            f"ExpiresInMinutes value {value} is invalid. Value must be within the [{low}, {high}] interval.",
             target="ExpiresInMinutes",
         )
     return value
 
 
-def _check_custom_id(custom_id: Any) -> None:
-    if not isinstance(custom_id, str) or not custom_id:
+def _check_custom_id(custom_id: Any, version: ApiVersion) -> None:
+    field = version.field("create", "customId") or {}
+    shortest, longest = field.get("minLength", 1), field.get("maxLength")
+    if not isinstance(custom_id, str) or len(custom_id) < max(shortest, 1):
         raise validation("customId must be a non-empty string.", target="customId")
-    if len(custom_id) > MAX_CUSTOM_ID:
-        raise validation(f"customId must be at most {MAX_CUSTOM_ID} characters long.", target="customId")
+    if longest is not None and len(custom_id) > longest:
+        raise validation(f"customId must be at most {longest} characters long.", target="customId")
     try:
         custom_id.encode("utf-8")  # a lone surrogate (JSON "\ud800") cannot be stored
     except UnicodeEncodeError as exc:
@@ -98,6 +104,8 @@ class IdentityService:
         self.aad_keys = aad_keys
         self.default_minutes = default_minutes
         self.clock = clock
+        self.repeatability = Repeatability(store, clock)
+        self.teams_extension = TeamsExtension(store, issuer, aad_keys, clock)
         self.entra = EntraUsers(store, issuer, aad_keys, clock)
 
     def _live_identity(self, identity_id: str) -> Identity:
@@ -118,35 +126,42 @@ class IdentityService:
 
     def _identity_document(self, identity: Identity, version: ApiVersion) -> Dict[str, Any]:
         document: Dict[str, Any] = {"id": identity.id}
-        if version.custom_id and identity.custom_id is not None:
+        if identity.custom_id is not None and version.field("create", "customId") is not None:
             document["customId"] = identity.custom_id
         return document
 
     async def create(self, request: web.Request, version: ApiVersion, body: bytes) -> web.Response:
         document = parse_object(body, required=False)
-        _reject_unsupported_fields(document, version)
+        repeat = self.repeatability.check(request.headers, version, document)
+        if repeat is not None and repeat.earlier is not None:
+            return repeat.replay(request)
+        _reject_unsupported_fields(document, version, "create")
         scopes: Optional[List[str]] = None
         if document.get("createTokenWithScopes") is not None:
             raw = document["createTokenWithScopes"]
             # An empty list asks for no token, as omitting the field does.
             if raw != []:
                 scopes = _scopes(raw, version, "createTokenWithScopes")
-        minutes = _minutes(document, self.default_minutes)
+        minutes = _minutes(document, self.default_minutes, version, "create")
         custom_id = document.get("customId")
         if custom_id is not None:
-            _check_custom_id(custom_id)
+            _check_custom_id(custom_id, version)
         identity_id = f"8:acs:{self.issuer.resource_id}_{uuid.uuid4()}"
-        identity, _ = self.store.create(identity_id, custom_id)
-        result: Dict[str, Any] = {"identity": self._identity_document(identity, version)}
-        if scopes is not None:
-            result["accessToken"] = self._token_document(identity, scopes, minutes)
-        return json_response(request, 201, result)
+        # The identity and the answer its repeats will get are committed together.
+        with self.store.transaction():
+            identity, _ = self.store.create(identity_id, custom_id)
+            result: Dict[str, Any] = {"identity": self._identity_document(identity, version)}
+            if scopes is not None:
+                result["accessToken"] = self._token_document(identity, scopes, minutes)
+            if repeat is not None:
+                repeat.remember(201, result)
+        return json_response(request, 201, result, headers=repeat.headers if repeat is not None else None)
 
     async def issue(self, request: web.Request, version: ApiVersion, body: bytes, identity_id: str) -> web.Response:
         document = parse_object(body, required=True)
-        _reject_unsupported_fields(document, version)
+        _reject_unsupported_fields(document, version, "issueAccessToken")
         scopes = _scopes(document.get("scopes"), version, "scopes")
-        minutes = _minutes(document, self.default_minutes)
+        minutes = _minutes(document, self.default_minutes, version, "issueAccessToken")
         identity = self._live_identity(identity_id)
         return json_response(request, 200, self._token_document(identity, scopes, minutes))
 
@@ -167,11 +182,16 @@ class IdentityService:
 
     async def exchange_teams_token(self, request: web.Request, version: ApiVersion, body: bytes) -> web.Response:
         document = parse_object(body, required=True)
-        for name in ("token", "appId", "userId"):
+        # The token is checked first, as the service does: an empty or malformed token is a 401
+        # InvalidAccessToken whatever appId and userId say.
+        token = document.get("token")
+        if token is not None and not isinstance(token, str):
+            raise validation("The token field must be a string.", target="token")
+        claims = self._verified_teams_claims(token or "")
+        for name in ("appId", "userId"):
             value = document.get(name)
             if not isinstance(value, str) or not value:
                 raise validation(f"The {name} field is required and must be a non-empty string.", target=name)
-        claims = self._verified_teams_claims(document["token"])
         app_id = claims.get("appid", claims.get("azp"))
         if app_id != document["appId"]:
             raise validation("The appId does not match the appid claim of the Azure AD token.", target="appId")

@@ -20,6 +20,7 @@ from .admin import Admin
 from .app import Pipeline, build_app
 from .auth import Authenticator, decode_access_key
 from .clock import ServerClock
+from .datalock import DataFolderLock
 from .errors import StartupError
 from .faults import FaultQueue
 from .keys import (
@@ -101,6 +102,14 @@ class Emulator:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._tempdir: Optional[tempfile.TemporaryDirectory] = None
+        self._lock: Optional[DataFolderLock] = None
+        try:
+            self._open(config)
+        except BaseException:
+            self._release_lock()
+            raise
+
+    def _open(self, config: Config) -> None:
         if config.data is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="acs-identity-emulator-")
             self.folder = self._tempdir.name
@@ -108,6 +117,8 @@ class Emulator:
         else:
             self.folder = os.path.dirname(os.path.abspath(config.data))
             make_private_dirs(self.folder)
+            # Before anything in the folder is read or created: the database, the keys.
+            self._lock = DataFolderLock(self.folder).acquire()
             try:
                 self.store = Store(config.data)
             except sqlite3.Error as exc:
@@ -200,6 +211,8 @@ class Emulator:
         await site.start()
         port = self._runner.addresses[0][1]
         self._flusher = asyncio.ensure_future(self._flush_forever())
+        if self._lock is not None:
+            self._lock.describe(self.endpoint(port))
         return f"endpoint={self.endpoint(port)}/;accesskey={self.access_key_text}"
 
     def endpoint(self, port: int) -> str:
@@ -233,8 +246,14 @@ class Emulator:
         if self._runner is not None:
             await self._runner.cleanup()
         self.store.close()
+        self._release_lock()
         if self._tempdir is not None:
             self._tempdir.cleanup()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def raise_open_file_limit() -> None:

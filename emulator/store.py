@@ -1,18 +1,22 @@
-"""SQLite storage for identities.
+"""SQLite storage for identities, Teams Phone extensibility assignments and repeatable creates (the Entra ID
+assignments are in ``entra_store.py``, on the same connection).
 
-Every change a client is told about (create, revoke, delete) is committed before the handler
-returns, so an acknowledged write survives a crash. The one exception is ``lastTokenIssuedAt``:
-it changes on every token issue, the hottest path, so it is kept in memory and written in
-batches (at most a second behind, and at shutdown).
+Every change a client is told about (create, revoke, delete, an assignment written or deleted) is
+committed before the handler returns, so an acknowledged write survives a crash. The one exception
+is ``lastTokenIssuedAt``: it changes on every token issue, the hottest path, so it is kept in memory
+and written in batches (at most a second behind, and at shutdown).
 """
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import secrets
 import sqlite3
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Dict, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from .entra_store import EntraAssignmentStore
 
@@ -32,6 +36,21 @@ CREATE TABLE IF NOT EXISTS identities (
     revision INTEGER NOT NULL DEFAULT 0,
     last_token_issued_at REAL
 );
+CREATE TABLE IF NOT EXISTS teams_extension_assignments (
+    tenant_id TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    principal_type TEXT NOT NULL,
+    client_ids TEXT,
+    generation TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, object_id)
+);
+CREATE TABLE IF NOT EXISTS repeatable_requests (
+    request_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    first_sent REAL NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
 """
 
 
@@ -43,6 +62,29 @@ class Identity:
     # Bumped by every revoke and by delete; a token is valid only for the revision it carries.
     revision: int
     last_token_issued_at: Optional[float]
+
+
+@dataclass
+class Assignment:
+    """A Teams Phone extensibility assignment. ``generation`` is new for every created assignment (a
+    replace keeps it): tokens carry it, so a deleted assignment's tokens stay invalid even after the
+    principal is assigned again."""
+
+    tenant_id: str
+    object_id: str
+    principal_type: str
+    client_ids: Optional[List[str]]
+    generation: str
+
+
+@dataclass
+class RepeatableResult:
+    """The answer a repeatable request got, kept to answer its repeats."""
+
+    fingerprint: str
+    first_sent: float
+    status: int
+    body: str
 
 
 class Store:
@@ -57,10 +99,12 @@ class Store:
             # FULL makes each WAL commit durable before COMMIT returns.
             self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
-        self.entra = EntraAssignmentStore(self._db)
+        self.entra = EntraAssignmentStore(self._db, self.transaction)
         self._cache: OrderedDict[str, Identity] = OrderedDict()
         self._cache_limit = cache_limit
         self._dirty: Set[str] = set()
+        # Identities created inside the open transaction(): forgotten from the cache if it rolls back.
+        self._uncommitted: Optional[List[str]] = None
 
     # -- metadata -------------------------------------------------------------------------
     def meta(self, name: str) -> Optional[str]:
@@ -69,6 +113,23 @@ class Store:
 
     def set_meta(self, name: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside commits together, or not at all."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._uncommitted = []
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            for identity_id in self._uncommitted:
+                self._cache.pop(identity_id, None)
+                self._dirty.discard(identity_id)
+            raise
+        finally:
+            self._uncommitted = None
 
     # -- identities -----------------------------------------------------------------------
     def get(self, identity_id: str) -> Optional[Identity]:
@@ -102,6 +163,8 @@ class Store:
         )
         identity = Identity(identity_id, custom_id, False, 0, None)
         self._remember(identity)
+        if self._uncommitted is not None:
+            self._uncommitted.append(identity_id)
         return identity, True
 
     def _remember(self, identity: Identity) -> None:
@@ -180,11 +243,66 @@ class Store:
             except sqlite3.Error as exc:
                 log.warning("rollback failed: %s", exc)
 
+    def reset(self) -> None:
+        """Forget every identity (tombstones, custom ids), assignment and repeatable result, in one transaction."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM identities")
+            self._db.execute("DELETE FROM teams_extension_assignments")
+            self.entra.clear()
+            self._db.execute("DELETE FROM repeatable_requests")
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self._rollback()
+            raise
+        self._cache.clear()
+        self._dirty.clear()
+
+    # -- Teams Phone extensibility assignments ---------------------------------------------
+    def get_assignment(self, tenant_id: str, object_id: str) -> Optional[Assignment]:
+        row = self._db.execute(
+            "SELECT principal_type, client_ids, generation FROM teams_extension_assignments "
+            "WHERE tenant_id = ? AND object_id = ?", (tenant_id, object_id)).fetchone()
+        if row is None:
+            return None
+        return Assignment(tenant_id, object_id, row[0], None if row[1] is None else json.loads(row[1]), row[2])
+
+    def put_assignment(self, tenant_id: str, object_id: str, principal_type: str,
+                       client_ids: Optional[List[str]]) -> Tuple[Assignment, bool]:
+        """Create or replace; True when created. One statement, so a crash leaves the old row or the new one."""
+        existing = self.get_assignment(tenant_id, object_id)
+        generation = existing.generation if existing else secrets.token_hex(8)
+        self._db.execute(
+            "INSERT OR REPLACE INTO teams_extension_assignments "
+            "(tenant_id, object_id, principal_type, client_ids, generation) VALUES (?, ?, ?, ?, ?)",
+            (tenant_id, object_id, principal_type, None if client_ids is None else json.dumps(client_ids), generation))
+        return Assignment(tenant_id, object_id, principal_type, client_ids, generation), existing is None
+
+    def delete_assignment(self, tenant_id: str, object_id: str) -> bool:
+        cursor = self._db.execute("DELETE FROM teams_extension_assignments WHERE tenant_id = ? AND object_id = ?",
+                                  (tenant_id, object_id))
+        return cursor.rowcount > 0
+
+    # -- repeatable requests ---------------------------------------------------------------
+    def repeatable_result(self, request_id: str) -> Optional[RepeatableResult]:
+        row = self._db.execute("SELECT fingerprint, first_sent, status, body FROM repeatable_requests "
+                               "WHERE request_id = ?", (request_id,)).fetchone()
+        return None if row is None else RepeatableResult(*row)
+
+    def remember_repeatable(self, request_id: str, result: RepeatableResult, forget_before: float) -> None:
+        """Keep ``result`` for repeats of ``request_id``; results first sent before ``forget_before`` go."""
+        self._db.execute("DELETE FROM repeatable_requests WHERE first_sent < ?", (forget_before,))
+        self._db.execute("INSERT OR REPLACE INTO repeatable_requests (request_id, fingerprint, first_sent, status, "
+                         "body) VALUES (?, ?, ?, ?, ?)",
+                         (request_id, result.fingerprint, result.first_sent, result.status, result.body))
+
     def stats(self) -> Dict[str, int]:
         live, deleted = self._db.execute(
             "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM identities"
         ).fetchone()
-        return {"identities": live, "deletedIdentities": deleted, "cachedIdentities": len(self._cache)}
+        assignments = self._db.execute("SELECT COUNT(*) FROM teams_extension_assignments").fetchone()[0]
+        return {"identities": live, "deletedIdentities": deleted, "cachedIdentities": len(self._cache),
+                "teamsExtensionAssignments": assignments, "entraAssignments": self.entra.count()}
 
     def close(self) -> None:
         self.flush()

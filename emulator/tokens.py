@@ -7,11 +7,14 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 
 from .entra_store import GRANTS_CLAIM
 from .keys import KeyRing, MalformedToken, Signer, split_token
-from .store import Identity, Store
+from .store import Assignment, Identity, Store
 
 # Private claim with the identity's revision at issue time; a revoke or delete bumps the revision,
 # so every earlier token is invalid and later ones are not, whatever the clock resolution.
 REVISION_CLAIM = "acsEmulatorRevision"
+# Private claim of Teams Phone extensibility tokens: the generation of the assignment they were issued
+# under. Deleting the assignment (even if it is created again later) invalidates them.
+ASSIGNMENT_CLAIM = "acsEmulatorAssignment"
 # Permission bits seen in real tokens for Communication Services users.
 ACS_USER_SCP = 1792
 TEAMS_USER_SCP = 1024
@@ -64,6 +67,33 @@ class TokenIssuer:
         }
         return self.signer.sign(claims), expires
 
+    def issue_for_teams_extension_user(self, assignment: Assignment, expires: int) -> Tuple[str, str, int]:
+        """(identity id, token, expiry) for an assignment's principal; the token expires with its Entra token."""
+        return self.issue_for_assigned_user(f"{assignment.tenant_id}_{assignment.object_id}", "voip", expires,
+                                            {ASSIGNMENT_CLAIM: assignment.generation})
+
+    def issue_for_assigned_user(self, suffix: str, acs_scope: str, expires: int,
+                                grant: Dict[str, Any]) -> Tuple[str, str, int]:
+        """(identity id, token, expiry) for ``8:acs:<resource>_<suffix>``, a user an assignment lets exchange its
+        Entra ID token (which expires at ``expires``); ``grant``: the private claims naming that assignment."""
+        now = int(time.time())
+        if self.test_ttl_seconds is not None:
+            expires = min(expires, now + self.test_ttl_seconds)
+        skype_id = f"acs:{self.resource_id}_{suffix}"
+        claims = {
+            "skypeid": skype_id,
+            "scp": ACS_USER_SCP,
+            "csi": str(now),
+            "exp": expires,
+            "acsScope": acs_scope,
+            "resourceId": self.resource_id,
+            "resourceLocation": self.location,
+            "iat": now,
+            "jti": secrets.token_hex(8),
+            **grant,
+        }
+        return "8:" + skype_id, self.signer.sign(claims), expires
+
     def status(self, token: Any, store: Store) -> Dict[str, Any]:
         """{"valid", "reason", ...} for a token this emulator may have issued."""
         try:
@@ -77,6 +107,12 @@ class TokenIssuer:
         if GRANTS_CLAIM in claims:
             # An Entra ID user's token: valid while an assignment it was exchanged under exists.
             if not store.entra.holds(claims[GRANTS_CLAIM]):
+                return {"valid": False, "reason": "revoked", **info}
+        elif ASSIGNMENT_CLAIM in claims and isinstance(skype_id, str):
+            # acs:<resource>_<tenant>_<user>: valid while the assignment it was issued under exists.
+            _, tenant_id, object_id = (skype_id.split("_") + ["", ""])[:3]
+            assignment = store.get_assignment(tenant_id, object_id)
+            if assignment is None or assignment.generation != claims[ASSIGNMENT_CLAIM]:
                 return {"valid": False, "reason": "revoked", **info}
         elif isinstance(skype_id, str) and skype_id.startswith("acs:"):
             identity = store.get("8:" + skype_id)

@@ -17,7 +17,7 @@ from .operations import CommunicationIdentityOperations, EntraUsersOperations, T
 
 class CommunicationIdentityClient:
     """Every api-version of the Identity service (2021-03-07, 2022-06-01, 2022-10-01, 2023-08-01,
-    2023-10-01, 2025-03-02-preview, 2025-06-30) in one document, derived by
+    2023-10-01, 2025-03-02-preview, 2025-06-30, 2026-09-23) in one document, derived by
     codegen/derive_versions.py; a build input, not a contract.
 
     :ivar communication_identity: CommunicationIdentityOperations operations
@@ -31,7 +31,7 @@ class CommunicationIdentityClient:
     :param endpoint: The communication resource, for example
      https://my-resource.communication.azure.com.
     :type endpoint: str
-    :keyword api_version: Api Version. Default value is "2025-06-30". Note that overriding this
+    :keyword api_version: Api Version. Default value is "2026-09-23". Note that overriding this
      default value may result in unsupported behavior.
     :paramtype api_version: str
     """

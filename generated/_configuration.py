@@ -20,7 +20,7 @@ class CommunicationIdentityClientConfiguration(Configuration):  # pylint: disabl
     :param endpoint: The communication resource, for example
      https://my-resource.communication.azure.com.
     :type endpoint: str
-    :keyword api_version: Api Version. Default value is "2025-06-30". Note that overriding this
+    :keyword api_version: Api Version. Default value is "2026-09-23". Note that overriding this
      default value may result in unsupported behavior.
     :paramtype api_version: str
     """
@@ -31,7 +31,7 @@ class CommunicationIdentityClientConfiguration(Configuration):  # pylint: disabl
         **kwargs: Any
     ) -> None:
         super(CommunicationIdentityClientConfiguration, self).__init__(**kwargs)
-        api_version = kwargs.pop('api_version', "2025-06-30")  # type: str
+        api_version = kwargs.pop('api_version', "2026-09-23")  # type: str
 
         if endpoint is None:
             raise ValueError("Parameter 'endpoint' must not be None.")

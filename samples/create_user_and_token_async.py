@@ -14,7 +14,7 @@ async def main(conn_str: str) -> None:
         user, token = await client.create_user_and_token(
             [CommunicationTokenScope.CHAT], token_expires_in=timedelta(hours=1)
         )
-        print(f"Created {user.raw_id}; its token expires on {token.expires_on:%Y-%m-%d %H:%M:%S %Z}")
+        print(f"Created {user.raw_id}; its token expires on {token.expires_on_datetime:%Y-%m-%d %H:%M:%S %Z}")
         await client.delete_user(user)
 
 

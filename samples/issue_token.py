@@ -11,6 +11,6 @@ with connection_string() as conn_str:
         user = CommunicationUserIdentifier(stored_id)
         chat_token = client.get_token(user, ["chat"])
         voip_token = client.issue_token(stored_id, ["voip"])  # a raw id string works too
-        print(f"chat token expires on {chat_token.expires_on.isoformat()}")
-        print(f"voip token expires on {voip_token.expires_on.isoformat()}")
+        print(f"chat token expires on {chat_token.expires_on}")
+        print(f"voip token expires on {voip_token.expires_on}")
         client.delete_user(user)

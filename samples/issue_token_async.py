@@ -15,8 +15,8 @@ async def main(conn_str: str) -> None:
         chat_token, voip_token = await asyncio.gather(
             client.get_token(user, ["chat"]), client.issue_token(stored_id, ["voip"])
         )
-        print(f"chat token expires on {chat_token.expires_on.isoformat()}")
-        print(f"voip token expires on {voip_token.expires_on.isoformat()}")
+        print(f"chat token expires on {chat_token.expires_on}")
+        print(f"voip token expires on {voip_token.expires_on}")
         await client.delete_user(user)
 
 

@@ -18,7 +18,7 @@ def main() -> None:
 
             token = client.get_token(user, [CommunicationTokenScope.CHAT, CommunicationTokenScope.VOIP])
             info = decode_access_token(token.token)  # reads the JWT's claims; the token itself is not printed
-            print(f"Issued a token that expires on {token.expires_on.isoformat()} with scopes {', '.join(info.scopes)}")
+            print(f"Issued a token that expires on {token.expires_on} with scopes {', '.join(info.scopes)}")
 
             client.revoke_tokens(user)
             print("Revoked the user's tokens")

@@ -15,17 +15,18 @@ from azure.core.tracing.decorator import distributed_trace
 from azure.core.tracing.decorator_async import distributed_trace_async
 
 from .. import _entra
-from .._api_versions import ApiVersion, require_feature
+from .._api_versions import ApiVersion
+from .._assignments import with_status
 from .._client_base import (
     ClientSettings,
+    access_token_from_response,
     call_options,
     create_options,
     create_request_fields,
     generated_client_kwargs,
     issue_request_fields,
-    to_access_token,
-    to_user_and_token,
     to_user_details,
+    user_and_token_from_response,
     user_raw_id,
 )
 from .._connection_string import parse_connection_string
@@ -34,6 +35,16 @@ from .._identifiers import CommunicationUserIdentifier
 from .._models import AccessToken, CommunicationUserDetails
 from .._policies import AsyncRetryPolicy
 from .._scopes import ScopeLike
+from .._teams_extension import (
+    DELETE,
+    GET,
+    UPSERT,
+    TeamsExtensionAssignment,
+    TeamsExtensionPrincipalType,
+    assignment_request,
+    principal_ids,
+    to_assignment,
+)
 from .._teams_token import check_teams_user_token
 
 UserLike = Union[CommunicationUserIdentifier, str]
@@ -43,12 +54,15 @@ class CommunicationIdentityClient:
     """Manages Communication Services identities and their access tokens.
 
     :param str endpoint: The resource's endpoint, e.g. ``https://<resource>.communication.azure.com``.
-        ``http://`` endpoints (the local emulator) are used as given.
-    :param credential: An :class:`~azure.core.credentials.AzureKeyCredential` holding the access key
-        (requests are signed with HMAC-SHA256) or a :class:`~azure.core.credentials_async.AsyncTokenCredential`
+        ``http://`` endpoints (the local emulator) are used as given; a bare host gets ``https://``.
+    :param credential: An :class:`~azure.core.credentials.AzureKeyCredential` holding the access key, or the
+        key itself as a str (requests are signed with HMAC-SHA256), or a
+        :class:`~azure.core.credentials_async.AsyncTokenCredential`
         (Azure AD bearer tokens for ``https://communication.azure.com//.default``).
-    :keyword api_version: The Identity API version to speak; an :class:`ApiVersion` or its string.
-        Defaults to the newest stable version.
+    :keyword api_version: The Identity API version to speak: an :class:`ApiVersion`, or a version string.
+        Defaults to 2025-06-30. A well-formed version this package does not list (``YYYY-MM-DD`` or
+        ``YYYY-MM-DD-preview``) is sent as given, with the features of the newest listed version at or
+        before its date (GA versions inherit from GA versions only).
     :keyword kwargs: azure-core options such as ``retry_total``, ``logging_enable``, ``transport``,
         ``connection_timeout``, ``read_timeout``, ``proxies``, ``user_agent``.
     """
@@ -72,12 +86,13 @@ class CommunicationIdentityClient:
         self._client = _GeneratedClient(
             self._settings.endpoint,
             **with_default_async_transport(
-                generated_client_kwargs(self._settings, credential, AsyncBearerTokenCredentialPolicy,
+                generated_client_kwargs(self._settings, AsyncBearerTokenCredentialPolicy,
                                         AsyncRetryPolicy, kwargs)
             ),
         )
         self._ops = self._client.communication_identity
-        self._api = self._settings.api_version.value
+        self._version = self._settings.version
+        self._api = self._version.sent
 
     @classmethod
     def from_connection_string(cls, conn_str: str, **kwargs: Any) -> CommunicationIdentityClient:
@@ -86,8 +101,9 @@ class CommunicationIdentityClient:
         return cls(endpoint, AzureKeyCredential(access_key), **kwargs)
 
     @property
-    def api_version(self) -> ApiVersion:
-        return self._settings.api_version
+    def api_version(self) -> Union[ApiVersion, str]:
+        """The api-version this client sends (a plain string for a version this package does not list)."""
+        return self._version.public
 
     def __repr__(self) -> str:
         return f"CommunicationIdentityClient(endpoint={self._settings.endpoint!r}, api_version={self._api!r})"
@@ -96,10 +112,10 @@ class CommunicationIdentityClient:
     async def create_user(self, *, custom_id: Optional[str] = None, **kwargs: Any) -> CommunicationUserIdentifier:
         """Create a new identity.
 
-        :keyword str custom_id: Your own id for the user (api-version 2025-03-02-preview); creating with
+        :keyword str custom_id: Your own id for the user (api-version 2025-03-02-preview only); creating with
             the same custom id again returns the same identity.
         """
-        fields = create_request_fields(self._settings.api_version, custom_id)
+        fields = create_request_fields(self._version, custom_id)
         body = self._wire.CommunicationIdentityCreateRequest(**fields) if fields else None
         result = await self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
         return CommunicationUserIdentifier(result.identity.id)
@@ -115,14 +131,16 @@ class CommunicationIdentityClient:
     ) -> tuple[CommunicationUserIdentifier, AccessToken]:
         """Create a new identity and issue it a token with ``scopes``.
 
-        :keyword token_expires_in: Token lifetime, whole minutes from 1 to 24 hours (api-version 2022-10-01+).
-        :return: ``(user, token)``; ``token.expires_on`` is a timezone-aware UTC datetime.
+        :keyword token_expires_in: Token lifetime from 1 to 24 hours (api-version 2022-10-01+); a sub-minute part
+            is dropped, as in the official package (90 minutes 30 seconds is sent as 90 minutes).
+        :return: ``(user, token)``; ``token`` is an ``azure.core.credentials.AccessToken`` whose ``expires_on``
+            is the service's ISO 8601 string (``token.expires_on_datetime`` is the aware datetime).
         """
-        fields = create_request_fields(self._settings.api_version, custom_id, with_token=True, scopes=scopes,
+        fields = create_request_fields(self._version, custom_id, with_token=True, scopes=scopes,
                                        token_expires_in=token_expires_in)
         body = self._wire.CommunicationIdentityCreateRequest(**fields)
-        result = await self._ops.create(body=body, api_version=self._api, **create_options(self._settings, kwargs))
-        return to_user_and_token(result)
+        return await self._ops.create(body=body, api_version=self._api, cls=user_and_token_from_response,
+                                      **create_options(self._settings, kwargs))
 
     @distributed_trace_async
     async def get_token(
@@ -135,13 +153,16 @@ class CommunicationIdentityClient:
     ) -> AccessToken:
         """Issue a new token with ``scopes`` for ``user`` (an identifier or its raw id).
 
-        :return: ``(token, expires_on)``; ``expires_on`` is a timezone-aware UTC datetime.
+        :keyword token_expires_in: Token lifetime from 1 to 24 hours (api-version 2022-10-01+); a sub-minute part
+            is dropped, as in the official package.
+        :return: an ``azure.core.credentials.AccessToken``: ``(token, expires_on)``, ``expires_on`` the service's
+            ISO 8601 string (``expires_on_datetime`` is the aware datetime).
         """
         raw_id = user_raw_id(user)
-        fields = issue_request_fields(self._settings.api_version, scopes, token_expires_in)
+        fields = issue_request_fields(self._version, scopes, token_expires_in)
         body = self._wire.CommunicationIdentityAccessTokenRequest(**fields)
-        result = await self._ops.issue_access_token(raw_id, body, api_version=self._api, **call_options(kwargs))
-        return to_access_token(result)
+        return await self._ops.issue_access_token(raw_id, body, api_version=self._api, cls=access_token_from_response,
+                                                  **call_options(kwargs))
 
     issue_token = get_token
 
@@ -157,24 +178,78 @@ class CommunicationIdentityClient:
 
     @distributed_trace_async
     async def get_user(self, user: UserLike, **kwargs: Any) -> CommunicationUserDetails:
-        """Read an identity's id, custom id and last token issue time (api-version 2025-03-02-preview)."""
-        require_feature(self._settings.api_version, "get_user")
+        """Read an identity's id, custom id and last token issue time (api-version 2025-03-02-preview only)."""
+        self._version.require_operation("get", "get_user")
         return to_user_details(await self._ops.get(user_raw_id(user), api_version=self._api, **call_options(kwargs)))
 
     @distributed_trace_async
     async def get_token_for_teams_user(self, aad_token: str, client_id: str, user_object_id: str,
-                                 **kwargs: Any) -> AccessToken:
+                                       **kwargs: Any) -> AccessToken:
         """Exchange a Teams user's Azure AD token for a Communication Services token (api-version 2022-06-01+).
 
         :param aad_token: The Teams user's Azure AD access token.
         :param client_id: The Azure AD application's client id; must match the token's ``appid``.
         :param user_object_id: The Teams user's object id; must match the token's ``oid``.
         """
-        require_feature(self._settings.api_version, "teams_user_exchange")
+        self._version.require_operation("exchangeTeamsUserAccessToken", "get_token_for_teams_user")
         check_teams_user_token(aad_token, client_id, user_object_id)
         body = self._wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
-        result = await self._ops.exchange_teams_user_access_token(body, api_version=self._api, **call_options(kwargs))
-        return to_access_token(result)
+        return await self._ops.exchange_teams_user_access_token(body, api_version=self._api,
+                                                                cls=access_token_from_response, **call_options(kwargs))
+
+    @distributed_trace_async
+    async def get_teams_extension_assignment(self, tenant_id: str, object_id: str,
+                                             **kwargs: Any) -> TeamsExtensionAssignment:
+        """Read the Teams Phone extensibility assignment of ``object_id`` (a Teams Phone user or resource
+        account) in Entra ID tenant ``tenant_id`` (api-version 2025-03-02-preview, and 2025-06-30 on).
+
+        :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
+        """
+        self._version.require_operation(GET, "get_teams_extension_assignment")
+        tenant, principal = principal_ids(tenant_id, object_id)
+        result = await self._client.teams_extension.get_assignment(tenant, principal, api_version=self._api,
+                                                                   **call_options(kwargs))
+        return to_assignment(result)
+
+    @distributed_trace_async
+    async def upsert_teams_extension_assignment(
+        self,
+        tenant_id: str,
+        object_id: str,
+        principal_type: Union[TeamsExtensionPrincipalType, str],
+        client_ids: Optional[Iterable[str]] = None,
+        **kwargs: Any,
+    ) -> tuple[TeamsExtensionAssignment, bool]:
+        """Let ``object_id`` of tenant ``tenant_id`` exchange its Entra ID tokens for this resource's tokens,
+        creating its Teams Phone extensibility assignment or replacing the one it has
+        (api-version 2025-03-02-preview, and 2025-06-30 on).
+
+        :param principal_type: :class:`TeamsExtensionPrincipalType` ``USER`` or ``RESOURCE_ACCOUNT`` (other
+            strings are sent as given).
+        :param client_ids: The Entra ID client (application) ids the principal may exchange tokens
+            through; None allows any.
+        :return: ``(assignment, created)``: ``created`` is True when the assignment is new, False when an
+            existing one was replaced.
+        """
+        self._version.require_operation(UPSERT, "upsert_teams_extension_assignment")
+        tenant, principal = principal_ids(tenant_id, object_id)
+        body = assignment_request(self._wire, principal_type, client_ids)
+        result, created = await self._client.teams_extension.create_or_replace_assignment(
+            tenant, principal, body, api_version=self._api, cls=with_status, **call_options(kwargs))
+        return to_assignment(result), created
+
+    @distributed_trace_async
+    async def delete_teams_extension_assignment(self, tenant_id: str, object_id: str, **kwargs: Any) -> None:
+        """Delete the Teams Phone extensibility assignment of ``object_id`` in tenant ``tenant_id``: it can no
+        longer exchange tokens, and the tokens it got already are revoked
+        (api-version 2025-03-02-preview, and 2025-06-30 on).
+
+        :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
+        """
+        self._version.require_operation(DELETE, "delete_teams_extension_assignment")
+        tenant, principal = principal_ids(tenant_id, object_id)
+        await self._client.teams_extension.delete_assignment(tenant, principal, api_version=self._api,
+                                                         **call_options(kwargs))
 
     async def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> AsyncHttpResponse:
         """Send a raw protocol request through this client's authenticated pipeline.
@@ -189,7 +264,7 @@ class CommunicationIdentityClient:
     def list_entra_assignments(self, **kwargs: Any) -> AsyncItemPaged[EntraAssignment]:
         """Every Entra ID assignment of this resource, fetched a page at a time as you iterate (``async for``;
         api-version 2025-03-02-preview)."""
-        _entra.require_operation(self._api, _entra.LIST, "list_entra_assignments")
+        self._version.require_operation(_entra.LIST, "list_entra_assignments")
         return self._client.entra_users.list_assignments(api_version=self._api, cls=_entra.to_assignments,
                                                           **call_options(kwargs))
 
@@ -199,8 +274,8 @@ class CommunicationIdentityClient:
 
         :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
         """
-        _entra.require_operation(self._api, _entra.GET, "get_entra_assignment")
-        result = await self._client.entra_users.get_assignment(_entra.entra_guid(object_id, "object_id"),
+        self._version.require_operation(_entra.GET, "get_entra_assignment")
+        result = await self._client.entra_users.get_assignment(_entra.object_id_value(object_id),
                                                                api_version=self._api, **call_options(kwargs))
         return _entra.to_assignment(result)
 
@@ -223,11 +298,11 @@ class CommunicationIdentityClient:
         :return: ``(assignment, created)``: ``created`` is True when the assignment is new, False when an
             existing one was replaced.
         """
-        _entra.require_operation(self._api, _entra.UPSERT, "upsert_entra_assignment")
-        principal = _entra.entra_guid(object_id, "object_id")
+        self._version.require_operation(_entra.UPSERT, "upsert_entra_assignment")
+        principal = _entra.object_id_value(object_id)
         body = _entra.assignment_request(self._wire, tenant_id, principal_type, client_ids)
         result, created = await self._client.entra_users.create_or_replace_assignment(
-            principal, body, api_version=self._api, cls=_entra.with_status, **call_options(kwargs))
+            principal, body, api_version=self._api, cls=with_status, **call_options(kwargs))
         return _entra.to_assignment(result), created
 
     @distributed_trace_async
@@ -237,8 +312,8 @@ class CommunicationIdentityClient:
 
         :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
         """
-        _entra.require_operation(self._api, _entra.DELETE, "delete_entra_assignment")
-        await self._client.entra_users.delete_assignment(_entra.entra_guid(object_id, "object_id"),
+        self._version.require_operation(_entra.DELETE, "delete_entra_assignment")
+        await self._client.entra_users.delete_assignment(_entra.object_id_value(object_id),
                                                          api_version=self._api, **call_options(kwargs))
 
     @distributed_trace_async
@@ -251,7 +326,7 @@ class CommunicationIdentityClient:
             assignment (deleting one that does not exist is not an error).
         :return: The assignments the service reports written (none when the update only deleted).
         """
-        _entra.require_operation(self._api, _entra.UPDATE, "update_entra_assignments")
+        self._version.require_operation(_entra.UPDATE, "update_entra_assignments")
         body = _entra.update_body(self._wire, changes)
         return await self._client.entra_users.update_assignments(
             body, api_version=self._api, cls=_entra.updated_assignments, **call_options(kwargs))

@@ -34,7 +34,7 @@ def build_create_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -71,7 +71,7 @@ def build_delete_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -104,7 +104,7 @@ def build_get_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -137,7 +137,7 @@ def build_revoke_access_tokens_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -173,7 +173,7 @@ def build_issue_access_token_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -213,7 +213,7 @@ def build_exchange_teams_user_access_token_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -293,7 +293,7 @@ class CommunicationIdentityOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentityAccessTokenResult]
 
@@ -368,7 +368,7 @@ class CommunicationIdentityOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         
@@ -428,7 +428,7 @@ class CommunicationIdentityOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentity]
 
         
@@ -492,7 +492,7 @@ class CommunicationIdentityOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         
@@ -556,7 +556,7 @@ class CommunicationIdentityOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentityAccessToken]
 
@@ -626,7 +626,7 @@ class CommunicationIdentityOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.CommunicationIdentityAccessToken]
 

@@ -32,7 +32,7 @@ def build_exchange_access_token_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -64,7 +64,7 @@ def build_list_assignments_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -94,7 +94,7 @@ def build_update_assignments_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -127,7 +127,7 @@ def build_get_assignment_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -163,7 +163,7 @@ def build_create_or_replace_assignment_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -201,7 +201,7 @@ def build_delete_assignment_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -274,7 +274,7 @@ class EntraUsersOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.AccessTokenExchangeResult]
 
@@ -337,7 +337,7 @@ class EntraUsersOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.EntraAssignmentList]
 
         error_map = {
@@ -436,7 +436,7 @@ class EntraUsersOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/merge-patch+json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[Optional[_models.EntraAssignmentList]]
 
@@ -505,7 +505,7 @@ class EntraUsersOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.EntraAssignment]
 
         
@@ -573,7 +573,7 @@ class EntraUsersOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.EntraAssignment]
 
@@ -645,7 +645,7 @@ class EntraUsersOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         

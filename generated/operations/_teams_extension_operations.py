@@ -24,14 +24,14 @@ _SERIALIZER.client_side_validation = False
 
 def build_exchange_access_token_request(
     *,
-    json: Any = None,
+    json: Optional[Dict[str, Any]] = None,
     content: Any = None,
     **kwargs: Any
 ) -> HttpRequest:
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -65,7 +65,7 @@ def build_get_assignment_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -103,7 +103,7 @@ def build_create_or_replace_assignment_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     content_type = kwargs.pop('content_type', _headers.pop('Content-Type', None))  # type: Optional[str]
     accept = _headers.pop('Accept', "application/json")
 
@@ -143,7 +143,7 @@ def build_delete_assignment_request(
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+    api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
     accept = _headers.pop('Accept', "application/json")
 
     # Construct URL
@@ -192,7 +192,7 @@ class TeamsExtensionOperations:
     @distributed_trace
     def exchange_access_token(
         self,
-        body: Any = None,
+        body: Optional[Dict[str, Any]] = None,
         **kwargs: Any
     ) -> _models.AccessTokenExchangeResult:
         """Exchange the Entra ID access token of a Teams Phone user (sent as the bearer token) for a
@@ -205,7 +205,7 @@ class TeamsExtensionOperations:
 
         :param body: Nothing is needed beyond the bearer token: send an empty object. Default value is
          None.
-        :type body: any
+        :type body: dict[str, any]
         :keyword callable cls: A custom type or function that will be passed the direct response
         :return: AccessTokenExchangeResult, or the result of cls(response)
         :rtype: ~azure.communication.identity._generated.models.AccessTokenExchangeResult
@@ -219,12 +219,12 @@ class TeamsExtensionOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.AccessTokenExchangeResult]
 
         if body is not None:
-            _json = self._serialize.body(body, 'object')
+            _json = self._serialize.body(body, '{object}')
         else:
             _json = None
 
@@ -292,7 +292,7 @@ class TeamsExtensionOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.TeamsExtensionAssignment]
 
         
@@ -364,7 +364,7 @@ class TeamsExtensionOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.TeamsExtensionAssignment]
 
@@ -442,7 +442,7 @@ class TeamsExtensionOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         

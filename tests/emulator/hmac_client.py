@@ -119,6 +119,21 @@ class RawClient:
     def exchange(self, version: str, body: Any, **kwargs: Any) -> Reply:
         return self.send("POST", f"/teamsUser/:exchangeAccessToken?api-version={version}", body, **kwargs)
 
+    def assignment(self, method: str, tenant_id: str, object_id: str, version: str, body: Any = None,
+                   **kwargs: Any) -> Reply:
+        path = f"/access/teamsExtension/tenants/{quote(tenant_id, safe='')}/assignments/{quote(object_id, safe='')}"
+        return self.send(method, f"{path}?api-version={version}", body, **kwargs)
+
+    def exchange_teams_extension(self, version: str, bearer: Optional[str], body: Any = b"{}",
+                                 **kwargs: Any) -> Reply:
+        """The Teams-extension exchange: not HMAC-signed, the caller's Entra ID token is the credential."""
+        return self._user_exchange("/access/teamsExtension/:exchangeAccessToken", version, bearer, body, **kwargs)
+
+    def _user_exchange(self, path: str, version: str, bearer: Optional[str], body: Any, **kwargs: Any) -> Reply:
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
+        return self.send("POST", f"{path}?api-version={version}", body, sign_request=False,
+                         headers={**headers, **kwargs.pop("headers", {})}, **kwargs)
+
     def new_user(self, version: str = "2021-03-07") -> str:
         reply = self.create(version)
         assert reply.status == 201, reply.raw
@@ -139,9 +154,7 @@ class RawClient:
 
     def exchange_entra(self, version: str, bearer: Optional[str], body: Any = b"{}", **kwargs: Any) -> Reply:
         """The Entra ID exchange: not HMAC-signed, the user's own Entra ID token is the credential."""
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
-        return self.send("POST", f"/access/entra/:exchangeAccessToken?api-version={version}", body,
-                         sign_request=False, headers={**headers, **kwargs.pop("headers", {})}, **kwargs)
+        return self._user_exchange("/access/entra/:exchangeAccessToken", version, bearer, body, **kwargs)
 
 
 def decode_jwt(token: str) -> tuple:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,9 @@ from acs_identity_emulator.versions import VERSIONS
 from .hmac_client import decode_jwt
 
 ALL_VERSIONS = list(VERSIONS)
-SUPPORTED = "2021-03-07, 2022-06-01, 2022-10-01, 2023-10-01, 2025-03-02-preview"
+# Every swagger folder, in date order (a preview before the GA of its date): what the header must list.
+SUPPORTED = ", ".join(sorted((p.parent.name for p in (Path(__file__).resolve().parents[2] / "swagger").glob(
+    "*/CommunicationIdentity.json")), key=lambda v: (v[:10], not v.endswith("-preview"))))
 EXPIRES_ON = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}\+00:00$")
 USER_ID = re.compile(r"^8:acs:[0-9a-f-]{36}_[0-9a-f-]{36}$")
 

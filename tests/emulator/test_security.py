@@ -22,6 +22,7 @@ from .hmac_client import RawClient
 ADMIN_ROUTES = [
     ("GET", "health"), ("GET", "jwks"), ("POST", "tokens/validate"), ("GET", "faults"), ("POST", "faults"),
     ("DELETE", "faults"), ("GET", "settings"), ("POST", "settings"), ("POST", "aad/token"), ("GET", "stats"),
+    ("POST", "reset"),
 ]
 # Everything else that reaches the admin gate: wrong methods, unknown endpoints, other spellings.
 OTHER_ADMIN_PATHS = [

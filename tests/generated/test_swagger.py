@@ -65,6 +65,7 @@ EXPECTED = {
     "2023-10-01": _facts(CLASSIC, ALL_SCOPES),
     "2025-03-02-preview": _facts({**CLASSIC, **GET, **TEAMS_EXTENSION, **ENTRA}, ALL_SCOPES, custom_id=True),
     "2025-06-30": _facts({**CLASSIC, **TEAMS_EXTENSION}, ALL_SCOPES),
+    "2026-09-23": _facts({**CLASSIC, **TEAMS_EXTENSION}, ALL_SCOPES),
 }
 VERSIONS = versions()
 ALL_OPERATIONS = [op for version in VERSIONS for op in operations(version)]

@@ -1,8 +1,7 @@
-"""Fixtures: the real emulator as a process on a free loopback port, and clients pointed at it."""
+"""Fixtures: clients pointed at the emulator (tests/conftest.py starts it), Azure AD credentials, a proxy."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -15,16 +14,18 @@ from azure.communication.identity import CommunicationIdentityClient
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncCommunicationIdentityClient
 
 
-@pytest.fixture(scope="session")
-def emulator():
+@pytest.fixture(scope="module")
+def faulty():
+    """An emulator of the module's own, for tests that inject faults."""
     with running_emulator(in_memory=True) as emu:
         yield emu
 
 
-@pytest.fixture(scope="session")
-def tls_emulator():
-    with running_emulator(in_memory=True, tls=True) as emu:
-        yield emu
+@pytest.fixture
+def emu(faulty):
+    faulty.clear_faults()
+    yield faulty
+    faulty.clear_faults()
 
 
 @pytest.fixture
@@ -37,15 +38,6 @@ def client(emulator):
 async def async_client(emulator):
     async with AsyncCommunicationIdentityClient.from_connection_string(emulator.connection_string) as identity_client:
         yield identity_client
-
-
-@pytest.fixture
-def closed_port_endpoint():
-    """An http endpoint nobody listens on: a request to it fails, so a local error proves no request was made."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 class EmulatorAadCredential:

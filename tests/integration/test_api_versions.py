@@ -1,123 +1,382 @@
-"""Every supported api-version x every operation it has, sync and async, against the emulator.
+"""Every api-version x every operation, request field, header and scope, sync and async, against the emulator.
 
-Each version gets exactly its features: what it lacks is refused locally (ValueError naming the
-version that has it) before any request, and what it has works end to end.
+The cases come from the version table (derived from swagger/ by `make generate`): a version gets
+exactly what its swagger has. What it has works end to end and is sent with that version; what it
+lacks is refused locally (ValueError naming the versions that have it) before any request. A new
+version in swagger/ adds its cases here by itself.
 """
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from datetime import timedelta
 
 import pytest
-from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+import pytest_asyncio
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 
-from azure.communication.identity import ApiVersion, CommunicationIdentityClient, CommunicationTokenScope
-from azure.communication.identity._api_versions import DEFAULT_API_VERSION, has_feature
+from azure.communication.identity import ApiVersion, CommunicationIdentityClient, TeamsExtensionPrincipalType
+from azure.communication.identity._api_versions import DEFAULT_API_VERSION
 from azure.communication.identity._token_utils import decode_access_token
+from azure.communication.identity._version_table import API_VERSIONS, VERSIONS
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
 
-VERSIONS = list(ApiVersion)
-JOIN_SCOPES = [CommunicationTokenScope.CHAT_JOIN, CommunicationTokenScope.CHAT_JOIN_LIMITED,
-               CommunicationTokenScope.VOIP_JOIN]
 TEAMS_AUDIENCE = "https://auth.msft.communication.azure.com"
+SCOPE_ENUM = "CommunicationIdentityTokenScope"
+MODES = ["sync", "async"]
+# Operations of the table that no method of CommunicationIdentityClient wraps: the Teams-extension and
+# Entra ID token exchanges belong to the token-exchange credential, the Entra assignments to its issue.
+NOT_ON_THE_CLIENT = {
+    "teamsExtensionExchangeAccessToken", "entraUsersExchangeAccessToken", "entraUsersListAssignments",
+    "entraUsersUpdateAssignments", "entraUsersGetAssignment", "entraUsersCreateOrReplaceAssignment",
+    "entraUsersDeleteAssignment",
+}
 
 
-def _client(emulator, version, sent=None):
-    hook = {} if sent is None else {"raw_request_hook": lambda r: sent.append(r.http_request.url)}
-    return CommunicationIdentityClient.from_connection_string(emulator.connection_string, api_version=version, **hook)
+def _operations(version):
+    return VERSIONS[version]["operations"]
 
 
-def test_default_is_the_newest_stable_version():
-    assert DEFAULT_API_VERSION is ApiVersion.V2023_10_01
-    assert CommunicationIdentityClient("https://r.communication.azure.com",
-                                       __import__("azure.core.credentials").core.credentials.AzureKeyCredential("a2V5")
-                                       ).api_version is ApiVersion.V2023_10_01
+def _field(version, operation, name):
+    op = _operations(version).get(operation)
+    return ((op or {}).get("body") or {}).get("fields", {}).get(name)
 
 
-@pytest.mark.parametrize("version", VERSIONS, ids=str)
-def test_core_operations_on_every_version_send_that_version(emulator, version):
-    sent: list = []
-    with _client(emulator, version.value, sent) as client:
-        user = client.create_user()
-        user2, token = client.create_user_and_token(["chat", "voip"])
-        issued = client.get_token(user, [CommunicationTokenScope.VOIP])
-        client.revoke_tokens(user)
-        client.delete_user(user)
-        client.delete_user(user2)
-    assert emulator.token_status(issued.token)["reason"] in ("revoked", "deleted")
-    assert set(decode_access_token(token.token).scopes) == {"chat", "voip"}
-    assert sent and all(url.endswith(f"api-version={version.value}") for url in sent)
+def _having(predicate):
+    return [v for v in API_VERSIONS if predicate(v)]
 
 
-@pytest.mark.parametrize("version", VERSIONS, ids=str)
-def test_token_lifetime_only_where_the_version_has_it(emulator, version):
-    with _client(emulator, version, []) as client:
-        user = client.create_user()
-        if has_feature(version, "token_expires_in"):
-            token = client.get_token(user, ["chat"], token_expires_in=timedelta(minutes=60))
-            _, created = client.create_user_and_token(["chat"], token_expires_in=timedelta(hours=2))
-            lifetime = decode_access_token(token.token).expires_on - decode_access_token(token.token).issued_at
-            assert timedelta(minutes=59) <= lifetime <= timedelta(minutes=61)
-            assert created.expires_on - token.expires_on > timedelta(minutes=55)
-            for bad, message in ((timedelta(minutes=59), "got 59 minutes"), (timedelta(minutes=1441), "got 1441"),
-                                 (timedelta(seconds=90 * 60 + 30), "whole number of minutes"),
-                                 (timedelta(seconds=30), "whole number of minutes")):
-                with pytest.raises(ValueError, match=message):
-                    client.get_token(user, ["chat"], token_expires_in=bad)
-        else:
-            with pytest.raises(ValueError, match="token_expires_in needs api_version 2022-10-01 or later"):
-                client.get_token(user, ["chat"], token_expires_in=timedelta(hours=1))
+class Sent:
+    """Every request the client put on the wire (a raw_request_hook sees each attempt)."""
+
+    def __init__(self):
+        self.requests = []
+
+    def __call__(self, request):
+        self.requests.append(request.http_request)
+
+    def __bool__(self):  # azure-core tests the hook for truth before calling it
+        return True
 
 
-@pytest.mark.parametrize("version", VERSIONS, ids=str)
-def test_join_scopes_only_where_the_version_has_them(emulator, version):
-    with _client(emulator, version) as client:
-        user = client.create_user()
-        if has_feature(version, "scope:chat.join"):
-            token = client.get_token(user, JOIN_SCOPES)
-            assert set(decode_access_token(token.token).scopes) == {"chat.join", "chat.join.limited", "voip.join"}
-        else:
-            for scope in JOIN_SCOPES:
-                with pytest.raises(ValueError, match=f"scope '{scope.value}' needs api_version 2023-10-01"):
-                    client.get_token(user, [scope])
+class Caller:
+    """One client, sync or async, called the same way: ``await caller("get_token", ...)``."""
+
+    def __init__(self, emulator, version, mode):
+        self.sent = Sent()
+        cls = CommunicationIdentityClient if mode == "sync" else AsyncClient
+        self.client = cls.from_connection_string(emulator.connection_string, api_version=version,
+                                                 raw_request_hook=self.sent)
+
+    async def __call__(self, method, *args, **kwargs):
+        result = getattr(self.client, method)(*args, **kwargs)
+        return await result if inspect.isawaitable(result) else result
+
+    async def close(self):
+        closed = self.client.close()
+        if inspect.isawaitable(closed):
+            await closed
 
 
-@pytest.mark.parametrize("version", VERSIONS, ids=str)
-def test_teams_user_exchange_only_where_the_version_has_it(emulator, version):
+@pytest_asyncio.fixture
+async def caller_for(emulator):
+    made = []
+
+    def make(version, mode):
+        made.append(Caller(emulator, version, mode))
+        return made[-1]
+
+    yield make
+    for caller in made:
+        await caller.close()
+
+
+def _new_principal():
+    return str(uuid.uuid4()), str(uuid.uuid4())
+
+
+# -- one exerciser per wrapped operation: it must succeed on a version that has the operation ----------------
+
+async def _create(call, emulator, version):
+    user = await call("create_user")
+    second, token = await call("create_user_and_token", ["chat"])
+    assert user.raw_id.startswith("8:acs:") and second.raw_id != user.raw_id
+    assert emulator.token_status(token.token)["valid"] is True
+
+
+async def _issue(call, emulator, version):
+    scopes = list(VERSIONS[version]["enums"][SCOPE_ENUM])  # every scope this version has
+    user = await call("create_user")
+    token = await call("get_token", user, scopes)
+    assert set(decode_access_token(token.token).scopes) == set(scopes)
+
+
+async def _revoke(call, emulator, version):
+    user, token = await call("create_user_and_token", ["voip"])
+    await call("revoke_tokens", user)
+    assert emulator.token_status(token.token)["reason"] == "revoked"
+
+
+async def _delete(call, emulator, version):
+    user, token = await call("create_user_and_token", ["chat"])
+    await call("delete_user", user)
+    assert emulator.token_status(token.token)["reason"] == "deleted"
+    with pytest.raises(ResourceNotFoundError):
+        await call("get_token", user, ["chat"])
+
+
+async def _get(call, emulator, version):
+    custom = {"custom_id": f"matrix-{uuid.uuid4()}"} if _field(version, "create", "customId") else {}
+    user, token = await call("create_user_and_token", ["chat"], **custom)
+    details = await call("get_user", user)
+    assert details.id == user.raw_id and details.custom_id == custom.get("custom_id")
+    issued_at = decode_access_token(token.token).issued_at
+    assert abs((details.last_token_issued_at - issued_at).total_seconds()) < 2
+
+
+async def _teams_user_exchange(call, emulator, version):
     oid, app = str(uuid.uuid4()), str(uuid.uuid4())
-    aad_token = emulator.mint_aad_token(oid=oid, appid=app, aud=TEAMS_AUDIENCE)
-    with _client(emulator, version) as client:
-        if not has_feature(version, "teams_user_exchange"):
-            with pytest.raises(ValueError, match="get_token_for_teams_user needs api_version 2022-06-01"):
-                client.get_token_for_teams_user(aad_token, app, oid)
-            return
-        token = client.get_token_for_teams_user(aad_token, app, oid)
-        assert token.token.count(".") == 2
-        assert emulator.token_status(token.token)["valid"] is True
+    aad = emulator.mint_aad_token(oid=oid, appid=app, aud=TEAMS_AUDIENCE)
+    token = await call("get_token_for_teams_user", aad, app, oid)
+    assert emulator.token_status(token.token)["valid"] is True
 
 
-@pytest.mark.parametrize("version", VERSIONS, ids=str)
-def test_custom_id_and_get_user_only_on_the_preview(emulator, version):
+async def _upsert_assignment(call, emulator, version):
+    tenant, principal = _new_principal()
+    client_id = str(uuid.uuid4())
+    created, was_created = await call("upsert_teams_extension_assignment", tenant, principal,
+                                      TeamsExtensionPrincipalType.USER, [client_id])
+    assert was_created is True
+    assert created == (principal, tenant, "user", [client_id])
+    replaced, was_created = await call("upsert_teams_extension_assignment", tenant, principal, "resourceAccount")
+    assert was_created is False
+    assert replaced.principal_type is TeamsExtensionPrincipalType.RESOURCE_ACCOUNT and replaced.client_ids is None
+
+
+async def _get_assignment(call, emulator, version):
+    tenant, principal = _new_principal()
+    written, _ = await call("upsert_teams_extension_assignment", tenant, principal, "user")
+    assert await call("get_teams_extension_assignment", tenant, principal) == written
+    with pytest.raises(ResourceNotFoundError):
+        await call("get_teams_extension_assignment", tenant, str(uuid.uuid4()))
+
+
+async def _delete_assignment(call, emulator, version):
+    tenant, principal = _new_principal()
+    await call("upsert_teams_extension_assignment", tenant, principal, "user")
+    await call("delete_teams_extension_assignment", tenant, principal)
+    with pytest.raises(ResourceNotFoundError):
+        await call("get_teams_extension_assignment", tenant, principal)
+
+
+# operation -> (public method, the arguments that would call it, exerciser)
+WRAPPED = {
+    "create": ("create_user", (), _create),
+    "issueAccessToken": ("get_token", ("8:acs:r_u", ["chat"]), _issue),
+    "revokeAccessTokens": ("revoke_tokens", ("8:acs:r_u",), _revoke),
+    "delete": ("delete_user", ("8:acs:r_u",), _delete),
+    "get": ("get_user", ("8:acs:r_u",), _get),
+    "exchangeTeamsUserAccessToken": ("get_token_for_teams_user", ("a.b.c", "app", "oid"), _teams_user_exchange),
+    "teamsExtensionCreateOrReplaceAssignment": ("upsert_teams_extension_assignment",
+                                                (str(uuid.uuid4()), str(uuid.uuid4()), "user"), _upsert_assignment),
+    "teamsExtensionGetAssignment": ("get_teams_extension_assignment", (str(uuid.uuid4()), str(uuid.uuid4())),
+                                    _get_assignment),
+    "teamsExtensionDeleteAssignment": ("delete_teams_extension_assignment", (str(uuid.uuid4()), str(uuid.uuid4())),
+                                       _delete_assignment),
+}
+OPERATION_CASES = [(version, operation, mode) for version in API_VERSIONS for operation in WRAPPED for mode in MODES]
+
+
+def _case_id(case):
+    return "-".join(case)
+
+
+def test_every_operation_of_the_table_is_exercised_or_named():
+    union = {name for version in API_VERSIONS for name in _operations(version)}
+    assert union == set(WRAPPED) | NOT_ON_THE_CLIENT, "a new operation in swagger/: wrap it, or name it above"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("case", OPERATION_CASES, ids=_case_id)
+async def test_operation_on_every_version(emulator, caller_for, case):
+    version, operation, mode = case
+    call = caller_for(version, mode)
+    method, refused_args, exercise = WRAPPED[operation]
+    if operation in _operations(version):
+        await exercise(call, emulator, version)
+        assert call.sent.requests
+        assert all(r.url.split("?", 1)[1].endswith(f"api-version={version}") for r in call.sent.requests)
+        return
+    having = _having(lambda v: operation in _operations(v))
+    with pytest.raises(ValueError, match=f"{method} needs api_version {having[0]}") as info:
+        await call(method, *refused_args)
+    assert all(v in str(info.value) for v in having) or "or later" in str(info.value)
+    assert call.sent.requests == [], "refused before any request"
+
+
+# -- request fields, scopes and headers, per version ------------------------------------------------------
+
+async def _lifetime(call, operation, version):
+    if operation == "create":
+        _, token = await call("create_user_and_token", ["chat"], token_expires_in=timedelta(minutes=90))
+    else:
+        token = await call("get_token", await call("create_user"), ["chat"], token_expires_in=timedelta(minutes=90))
+    claims = decode_access_token(token.token)
+    assert claims.expires_on - claims.issued_at == timedelta(minutes=90)
+    low, high = _field(version, operation, "expiresInMinutes")["minimum"], \
+        _field(version, operation, "expiresInMinutes")["maximum"]
+    for minutes in (low - 1, high + 1):
+        pattern = rf"ExpiresInMinutes value {minutes} is invalid\. Value must be within the \[{low}, {high}\] interval"
+        with pytest.raises(HttpResponseError, match=pattern) as info:
+            await call("get_token", "8:acs:r_u", ["chat"], token_expires_in=timedelta(minutes=minutes))
+        assert isinstance(info.value, ValueError) and info.value.status_code == 400
+
+
+async def _custom_id(call, operation, version):
     custom_id = f"app-user-{uuid.uuid4()}"
-    with _client(emulator, version) as client:
-        if not has_feature(version, "custom_id"):
-            with pytest.raises(ValueError, match="custom_id needs api_version 2025-03-02-preview"):
-                client.create_user(custom_id=custom_id)
-            with pytest.raises(ValueError, match="get_user needs api_version 2025-03-02-preview"):
-                client.get_user("8:acs:x_y")
-            return
-        first = client.create_user(custom_id=custom_id)
-        assert client.create_user(custom_id=custom_id) == first
-        same, token = client.create_user_and_token(["chat"], custom_id=custom_id)
-        assert same == first
-        details = client.get_user(first)
-        assert details.id == first.raw_id and details.custom_id == custom_id
-        assert details.last_token_issued_at is not None
-        assert abs((details.last_token_issued_at - decode_access_token(token.token).issued_at).total_seconds()) < 2
-        with pytest.raises(ValueError, match="at most 256"):
-            client.create_user(custom_id="x" * 257)
+    first = await call("create_user", custom_id=custom_id)
+    assert await call("create_user", custom_id=custom_id) == first
+    same, _ = await call("create_user_and_token", ["chat"], custom_id=custom_id)
+    assert same == first
+    longest = _field(version, "create", "customId")["maxLength"]
+    assert (await call("create_user", custom_id="x" * longest)).raw_id.startswith("8:acs:")
+    with pytest.raises(ValueError, match=f"at most {longest}"):
+        await call("create_user", custom_id="x" * (longest + 1))
 
+
+FIELDS = {
+    ("create", "expiresInMinutes"): ("token_expires_in", _lifetime,
+                                     lambda call: call("create_user_and_token", ["chat"],
+                                                       token_expires_in=timedelta(hours=1))),
+    ("issueAccessToken", "expiresInMinutes"): ("token_expires_in", _lifetime,
+                                               lambda call: call("get_token", "8:acs:r_u", ["chat"],
+                                                                 token_expires_in=timedelta(hours=1))),
+    ("create", "customId"): ("custom_id", _custom_id, lambda call: call("create_user", custom_id="alice")),
+}
+FIELD_CASES = [(version, operation, field, mode) for version in API_VERSIONS for (operation, field) in FIELDS
+               for mode in MODES]
+
+
+def test_every_optional_request_field_of_the_table_is_exercised():
+    optional = {(op_name, field) for version in API_VERSIONS for op_name, op in _operations(version).items()
+                if op_name in WRAPPED and op["body"] for field, spec in op["body"].get("fields", {}).items()
+                if not spec["required"] and op_name in ("create", "issueAccessToken")}
+    assert optional == set(FIELDS) | {("create", "createTokenWithScopes")}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("case", FIELD_CASES, ids=_case_id)
+async def test_request_field_on_every_version(emulator, caller_for, case):
+    version, operation, field, mode = case
+    call = caller_for(version, mode)
+    keyword, exercise, use = FIELDS[(operation, field)]
+    if _field(version, operation, field) is not None:
+        await exercise(call, operation, version)
+        return
+    having = _having(lambda v: _field(v, operation, field) is not None)
+    with pytest.raises(ValueError, match=f"{keyword} needs api_version {having[0]}"):
+        await use(call)
+    assert call.sent.requests == []
+
+
+ALL_SCOPES = sorted({scope for version in API_VERSIONS for scope in VERSIONS[version]["enums"][SCOPE_ENUM]})
+SCOPE_CASES = [(version, scope) for version in API_VERSIONS for scope in ALL_SCOPES]
+
+
+@pytest.mark.parametrize("case", SCOPE_CASES, ids=_case_id)
+def test_scope_on_every_version(emulator, case):
+    version, scope = case
+    sent = Sent()
+    with CommunicationIdentityClient.from_connection_string(emulator.connection_string, api_version=version,
+                                                            raw_request_hook=sent) as client:
+        if scope in VERSIONS[version]["enums"][SCOPE_ENUM]:
+            _, token = client.create_user_and_token([scope.upper()])
+            assert list(decode_access_token(token.token).scopes) == [scope]
+            return
+        first = _having(lambda v: scope in VERSIONS[v]["enums"][SCOPE_ENUM])[0]
+        with pytest.raises(ValueError, match=f"scope '{scope}' needs api_version {first}"):
+            client.create_user_and_token([scope])
+    assert sent.requests == []
+
+
+@pytest.mark.parametrize("version", API_VERSIONS)
+def test_repeatability_headers_exactly_where_the_version_declares_them(emulator, version):
+    sent = Sent()
+    with CommunicationIdentityClient.from_connection_string(emulator.connection_string, api_version=version,
+                                                            raw_request_hook=sent) as client:
+        client.create_user()
+        client.create_user_and_token(["chat"])
+    declared = set(_operations(version)["create"]["headers"])
+    for request in sent.requests:
+        names = {name for name in request.headers if name.lower().startswith("repeatability-")}
+        assert names == declared
+    if declared:
+        ids = [request.headers["Repeatability-Request-ID"] for request in sent.requests]
+        assert len(set(ids)) == 2 and all(uuid.UUID(i).version == 4 for i in ids), "a fresh v4 id per create"
+        assert all(request.headers["Repeatability-First-Sent"].endswith(" GMT") for request in sent.requests)
+
+
+# -- the default, unlisted and malformed versions ---------------------------------------------------------
+
+def test_default_is_2025_06_30_and_all_versions_are_selectable():
+    from azure.core.credentials import AzureKeyCredential
+
+    assert DEFAULT_API_VERSION is ApiVersion.V2025_06_30
+    assert [v.value for v in ApiVersion] == list(API_VERSIONS)
+    for version in [None, *ApiVersion]:
+        client = CommunicationIdentityClient("https://r.communication.azure.com", AzureKeyCredential("a2V5"),
+                                             api_version=version)
+        assert client.api_version is (version or ApiVersion.V2025_06_30)
+        assert ApiVersion(str(client.api_version)) is client.api_version
+
+
+@pytest.mark.parametrize(("given", "sent", "treated_as"), [
+    ("2024-01-01", "2024-01-01", "2023-10-01"),
+    ("2025-07-15", "2025-07-15", "2025-06-30"),
+    ("2025-04-01-PREVIEW", "2025-04-01-preview", "2025-03-02-preview"),
+    ("2025-03-02", "2025-03-02", "2023-10-01"),  # a GA version does not inherit a preview's features
+    (" 2023-09-01 ", "2023-09-01", "2023-08-01"),
+])
+def test_a_well_formed_unlisted_version_is_sent_with_the_features_of_the_newest_listed_one_before_it(
+        emulator, given, sent, treated_as):
+    seen = Sent()
+    with CommunicationIdentityClient.from_connection_string(emulator.connection_string, api_version=given,
+                                                            raw_request_hook=seen) as client:
+        assert client.api_version == sent and not isinstance(client.api_version, ApiVersion)
+        for operation, (method, args, _) in WRAPPED.items():
+            if operation not in _operations(treated_as):
+                with pytest.raises(ValueError, match=f"this client speaks {sent}, which this package treats as "
+                                                     f"{treated_as}"):
+                    getattr(client, method)(*args)
+        assert seen.requests == []
+        with pytest.raises(HttpResponseError) as info:  # the emulator serves listed versions only
+            client.create_user()
+    assert info.value.error.code == "UnsupportedApiVersion"
+    assert seen.requests[0].url.endswith(f"api-version={sent}")
+
+
+@pytest.mark.parametrize("garbage", ["latest", "2025-13-01", "2025-06-31", "2025-06-30-beta", "v2025-06-30",
+                                     "", "2025-6-30", 20250630, b"2025-06-30"])
+def test_a_malformed_version_is_refused_with_a_clear_message(garbage):
+    from azure.core.credentials import AzureKeyCredential
+
+    with pytest.raises(ValueError, match="api_version") as info:
+        CommunicationIdentityClient("https://r.communication.azure.com", AzureKeyCredential("a2V5"),
+                                    api_version=garbage)
+    message = str(info.value)
+    assert "YYYY-MM-DD" in message or "must be an ApiVersion" in message
+
+
+def test_a_version_older_than_every_listed_one_is_refused():
+    from azure.core.credentials import AzureKeyCredential
+
+    with pytest.raises(ValueError, match=f"older than every Identity API version .the first is {API_VERSIONS[0]}"):
+        CommunicationIdentityClient("https://r.communication.azure.com", AzureKeyCredential("a2V5"),
+                                    api_version="2020-12-31")
+
+
+# -- Teams user exchange failures, and custom ids across restarts -----------------------------------------
 
 class TestTeamsExchangeFailures:
     """Each mistake is caught locally with a clear message, or by the service with its error."""
@@ -132,20 +391,23 @@ class TestTeamsExchangeFailures:
         expired = emulator.mint_aad_token(oid=oid, appid=app, aud=TEAMS_AUDIENCE, expires_in=-60)
         with CommunicationIdentityClient(closed_port_endpoint, AzureKeyCredential("a2V5"), retry_total=0) as client:
             cases = [
-                (("not-a-jwt", app, oid), "aad_token"),
-                ((good, app, str(uuid.uuid4())), "user_object_id does not match the 'oid' claim"),
-                ((good, str(uuid.uuid4()), oid), "client_id does not match the 'appid'/'azp' claim"),
-                ((expired, app, oid), "aad_token has expired"),
-                (("", app, oid), "aad_token must be a non-empty string"),
+                (("not-a-jwt", app, oid), "aad_token", 401),
+                ((good, app, str(uuid.uuid4())), "userId does not match the oid claim", 400),
+                ((good, str(uuid.uuid4()), oid), "appId does not match the appid claim", 400),
+                ((expired, app, oid), "aad_token has expired", 401),
+                (("", app, oid), "aad_token is empty", 401),
             ]
-            for args, message in cases:
+            for args, message, status in cases:
                 with pytest.raises(ValueError, match=message) as info:
                     client.get_token_for_teams_user(*args)
+                assert isinstance(info.value, HttpResponseError) and info.value.status_code == status
+                assert isinstance(info.value, ClientAuthenticationError) == (status == 401)
                 assert good not in str(info.value) and expired not in str(info.value)
 
     def test_service_checks(self, emulator):
         oid, app = str(uuid.uuid4()), str(uuid.uuid4())
-        with _client(emulator, self.version) as client:
+        with CommunicationIdentityClient.from_connection_string(emulator.connection_string,
+                                                                api_version=self.version) as client:
             untrusted = emulator.mint_aad_token(oid=oid, appid=app, aud=TEAMS_AUDIENCE, untrusted=True)
             with pytest.raises(ClientAuthenticationError) as info:
                 client.get_token_for_teams_user(untrusted, app, oid)
@@ -166,41 +428,17 @@ def persistent_emulator(tmp_path_factory):
         yield emu
 
 
-def test_custom_id_is_idempotent_across_restarts(persistent_emulator):
+def test_custom_ids_and_assignments_survive_restarts(persistent_emulator):
     custom_id = f"restart-{uuid.uuid4()}"
-    with _client(persistent_emulator, ApiVersion.V2025_03_02_PREVIEW) as client:
+    tenant, principal = _new_principal()
+    with CommunicationIdentityClient.from_connection_string(persistent_emulator.connection_string,
+                                                            api_version=ApiVersion.V2025_03_02_PREVIEW) as client:
         first = client.create_user(custom_id=custom_id)
+        assignment, _ = client.upsert_teams_extension_assignment(tenant, principal, "user", [str(uuid.uuid4())])
     persistent_emulator.restart()
-    with _client(persistent_emulator, ApiVersion.V2025_03_02_PREVIEW) as client:
+    with CommunicationIdentityClient.from_connection_string(persistent_emulator.connection_string,
+                                                            api_version=ApiVersion.V2025_03_02_PREVIEW) as client:
         assert client.create_user(custom_id=custom_id) == first
         assert client.get_user(first).custom_id == custom_id
         assert client.get_token(first, ["chat"]).token
-
-
-@pytest.mark.asyncio
-@pytest.mark.parametrize("version", VERSIONS, ids=str)
-async def test_every_operation_of_every_version_async(emulator, version):
-    async with AsyncClient.from_connection_string(emulator.connection_string, api_version=version) as client:
-        user = await client.create_user()
-        _, token = await client.create_user_and_token(["chat"])
-        scopes = JOIN_SCOPES if has_feature(version, "scope:voip.join") else ["voip"]
-        extra = {"token_expires_in": timedelta(hours=1)} if has_feature(version, "token_expires_in") else {}
-        issued = await client.get_token(user, scopes, **extra)
-        assert set(decode_access_token(issued.token).scopes) == {str(s) for s in scopes}
-        if has_feature(version, "teams_user_exchange"):
-            oid, app = str(uuid.uuid4()), str(uuid.uuid4())
-            aad = emulator.mint_aad_token(oid=oid, appid=app, aud=TEAMS_AUDIENCE)
-            assert (await client.get_token_for_teams_user(aad, app, oid)).token
-        else:
-            with pytest.raises(ValueError, match="2022-06-01"):
-                await client.get_token_for_teams_user("a.b.c", "app", "oid")
-        if has_feature(version, "get_user"):
-            custom = await client.create_user(custom_id=f"async-{uuid.uuid4()}")
-            assert (await client.get_user(custom)).custom_id.startswith("async-")
-        else:
-            with pytest.raises(ValueError, match="2025-03-02-preview"):
-                await client.get_user(user)
-        await client.revoke_tokens(user)
-        await client.delete_user(user)
-    assert emulator.token_status(token.token)["valid"] is True
-    assert emulator.token_status(issued.token)["valid"] is False
+        assert client.get_teams_extension_assignment(tenant, principal) == assignment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import pytest
@@ -29,7 +30,9 @@ async def test_create_user_and_token_and_get_token(async_client, emulator):
     user2, token = await async_client.create_user_and_token([CommunicationTokenScope.CHAT, "voip"])
     assert isinstance(token, AccessToken)
     assert set(decode_access_token(token.token).scopes) == {"chat", "voip"}
-    assert token.expires_on.utcoffset() == timedelta(0)
+    assert isinstance(token.expires_on, str)  # the service's ISO 8601 text, as the official package returns
+    assert token.expires_on_datetime.utcoffset() == timedelta(0)
+    assert token.expires_on_datetime == decode_access_token(token.token).expires_on
     issued = await async_client.get_token(user, ["chat"], token_expires_in=timedelta(minutes=60))
     alias = await async_client.issue_token(user.raw_id, ["voip"])
     assert emulator.token_status(issued.token)["valid"] is True
@@ -70,8 +73,9 @@ async def test_wrong_key_and_local_mistakes(emulator, closed_port_endpoint):
         with pytest.raises(ClientAuthenticationError):
             await client.create_user()
     async with CommunicationIdentityClient(closed_port_endpoint, AzureKeyCredential("a2V5"), retry_total=0) as client:
-        with pytest.raises(ValueError, match="unknown scope"):
+        with pytest.raises(ValueError, match="The scope 'nope' is not a valid scope") as info:
             await client.get_token("8:acs:x", ["nope"])
+        assert isinstance(info.value, HttpResponseError) and info.value.error.code == "ValidationError"
         with pytest.raises(ValueError, match="user"):
             await client.revoke_tokens("")
 
@@ -101,3 +105,17 @@ async def test_close_without_context_manager(emulator):
     client = CommunicationIdentityClient.from_connection_string(emulator.connection_string)
     await client.create_user()
     await client.close()
+
+
+async def test_sub_minute_lifetime_is_truncated_as_the_official_package_does(async_client):
+    sent = []
+
+    def hook(request):
+        sent.append(json.loads(request.http_request.body)["expiresInMinutes"])
+
+    user = await async_client.create_user()
+    token = await async_client.get_token(user, ["chat"], token_expires_in=timedelta(minutes=61, seconds=59),
+                                         raw_request_hook=hook)
+    assert sent == [61]
+    lifetime = decode_access_token(token.token).expires_on - decode_access_token(token.token).issued_at
+    assert timedelta(minutes=60) < lifetime <= timedelta(minutes=62)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -24,11 +25,13 @@ from .ids import ODD_IDS, assert_reached_service_as_one_id
 def _assert_fresh_token(token: AccessToken, scopes: tuple, lifetime: timedelta = timedelta(hours=24)):
     assert isinstance(token, AccessToken)
     assert token.token.count(".") == 2
-    assert token.expires_on.tzinfo is not None and token.expires_on.utcoffset() == timedelta(0)
+    assert isinstance(token.expires_on, str)  # the service's ISO 8601 text
+    expires = token.expires_on_datetime
+    assert expires.tzinfo is not None and expires.utcoffset() == timedelta(0)
     expected = datetime.now(timezone.utc) + lifetime
-    assert abs((token.expires_on - expected).total_seconds()) < 120
+    assert abs((expires - expected).total_seconds()) < 120
     info = decode_access_token(token.token)
-    assert info.expires_on == token.expires_on.replace(microsecond=0)
+    assert info.expires_on == expires.replace(microsecond=0)
     assert set(info.scopes) == set(scopes)
 
 
@@ -62,6 +65,17 @@ def test_token_lifetime_is_sent_as_whole_minutes(client):
     user = client.create_user()
     token = client.get_token(user, ["chat"], token_expires_in=timedelta(hours=1))
     _assert_fresh_token(token, ("chat",), lifetime=timedelta(hours=1))
+
+
+def test_sub_minute_lifetime_is_truncated_to_whole_minutes_as_the_official_package_does(client):
+    sent = []
+    user = client.create_user()
+    client.get_token(user, ["chat"], token_expires_in=timedelta(minutes=90, seconds=30),
+                     raw_request_hook=lambda request: sent.append(request.http_request.body))
+    _, token = client.create_user_and_token(["chat"], token_expires_in=timedelta(minutes=60, seconds=59),
+                                            raw_request_hook=lambda request: sent.append(request.http_request.body))
+    assert [json.loads(body)["expiresInMinutes"] for body in sent] == [90, 60]
+    _assert_fresh_token(token, ("chat",), lifetime=timedelta(minutes=60))
 
 
 def test_revoke_tokens_invalidates_earlier_tokens_only(client, emulator):
@@ -125,13 +139,13 @@ def test_wrong_access_key_is_client_authentication_error(emulator):
         (lambda c: c.get_token(None, ["chat"]), TypeError, "user must be"),
         (lambda c: c.get_token(MicrosoftTeamsUserIdentifier("x"), ["chat"]), TypeError, "cannot hold"),
         (lambda c: c.get_token("8:acs:x", []), ValueError, "at least one scope"),
-        (lambda c: c.get_token("8:acs:x", ["chat", "email"]), ValueError, "unknown scope 'email'"),
+        (lambda c: c.get_token("8:acs:x", ["chat", "email"]), ValueError, "The scope 'email' is not a valid scope"),
         (lambda c: c.get_token("8:acs:x", "chat"), TypeError, r"scopes must be a list such as \['chat'\]"),
         (lambda c: c.get_token("8:acs:x", [1]), TypeError, "each scope"),
         (lambda c: c.get_token("8:acs:x", ["chat"], token_expires_in=timedelta(minutes=59)), ValueError,
-         "between 60 and 1440 minutes"),
-        (lambda c: c.get_token("8:acs:x", ["chat"], token_expires_in=timedelta(minutes=90, seconds=1)),
-         ValueError, "whole number of minutes"),
+         r"ExpiresInMinutes value 59 is invalid. Value must be within the \[60, 1440\] interval"),
+        (lambda c: c.get_token("8:acs:x", ["chat"], token_expires_in=timedelta(minutes=59, seconds=59)),
+         ValueError, "ExpiresInMinutes value 59 is invalid"),
         (lambda c: c.get_token("8:acs:x", ["chat"], token_expires_in=60), TypeError, "timedelta"),
         (lambda c: c.create_user_and_token([]), ValueError, "at least one scope"),
         (lambda c: c.create_user_and_token(None), TypeError, "scopes must be a list"),
@@ -158,10 +172,13 @@ def test_sync_client_refuses_an_async_credential():
 
 def test_constructor_checks_its_arguments():
     with pytest.raises(TypeError, match="AzureKeyCredential"):
-        CommunicationIdentityClient("https://res.communication.azure.com", "not-a-credential")
+        CommunicationIdentityClient("https://res.communication.azure.com", 42)
+    with pytest.raises(ValueError, match="not valid base64") as info:
+        CommunicationIdentityClient("https://res.communication.azure.com", "not-a-credential")  # a str is the key
+    assert "not-a-credential" not in str(info.value)
     with pytest.raises(ValueError, match="absolute http"):
-        CommunicationIdentityClient("res.communication.azure.com", AzureKeyCredential("a2V5"))
-    with pytest.raises(ValueError, match="api_version '2020-01-01' is not supported"):
+        CommunicationIdentityClient("ftp://res.communication.azure.com", AzureKeyCredential("a2V5"))
+    with pytest.raises(ValueError, match="api_version '2020-01-01' is older than every Identity API version"):
         CommunicationIdentityClient("https://res.communication.azure.com", AzureKeyCredential("a2V5"),
                                     api_version="2020-01-01")
     with pytest.raises(ValueError, match="not valid base64"):

@@ -4,9 +4,6 @@ and the exchange the assignments govern."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 import uuid
 import warnings
 
@@ -25,6 +22,9 @@ from azure.communication.identity import (
 )
 from azure.communication.identity._version_table import VERSIONS
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncCommunicationIdentityClient
+
+from .exchanges import ENTRA, user_exchange
+from .local_errors import assert_validation_error
 
 V = ApiVersion.V2025_03_02_PREVIEW
 WITHOUT_ENTRA = [version for version in ApiVersion if "entraUsersListAssignments"
@@ -56,16 +56,8 @@ def small_pages(emulator):
     emulator.set_entra_page_size(None)
 
 
-def exchange(emulator, bearer: str):
-    """The Entra ID exchange as the user's app makes it: the user's own token, no resource key."""
-    request = urllib.request.Request(f"{emulator.endpoint}/access/entra/:exchangeAccessToken?api-version={V.value}",
-                                     data=b"{}", method="POST", headers={"Authorization": f"Bearer {bearer}",
-                                                                         "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+def exchange(emulator, bearer):
+    return user_exchange(emulator, ENTRA, V.value, bearer)
 
 
 # -- sync ---------------------------------------------------------------------------------------------
@@ -139,35 +131,59 @@ def test_bulk_update(entra_client, emulator):
 
 
 def test_local_checks_send_nothing(closed_port_endpoint):
+    """What the service answers 400 to is its ValidationError (naming the wire field) and a ValueError; a wrong
+    type is a TypeError; nothing is sent (the endpoint's port is closed)."""
     app = guid()
     good = EntraAssignment(guid(), guid(), "user", [app])
     with CommunicationIdentityClient(closed_port_endpoint, AzureKeyCredential("a2V5"), api_version=V,
                                      retry_total=0) as client:
-        cases = [
-            (lambda: client.get_entra_assignment(""), ValueError, "object_id must be an Entra ID GUID"),
-            (lambda: client.get_entra_assignment("  "), ValueError, "got an empty string"),
-            (lambda: client.delete_entra_assignment("not-a-guid"), ValueError, "'not-a-guid'"),
-            (lambda: client.get_entra_assignment(42), TypeError, "object_id must be a str"),
-            (lambda: client.upsert_entra_assignment("", guid(), "user", [app]), ValueError, "tenant_id"),
-            (lambda: client.upsert_entra_assignment(guid(), guid(), "user", []), ValueError, "at least one"),
-            (lambda: client.upsert_entra_assignment(guid(), guid(), "user", app), TypeError, "client_ids must be"),
-            (lambda: client.upsert_entra_assignment(guid(), guid(), "user", [""]), ValueError, "each client id"),
-            (lambda: client.upsert_entra_assignment(guid(), guid(), "user", None), TypeError, "client_ids must be"),
-            (lambda: client.upsert_entra_assignment(guid(), guid(), "", [app]), ValueError, "principal_type"),
-            (lambda: client.upsert_entra_assignment(guid(), guid(), 3, [app]), TypeError, "principal_type"),
-            (lambda: client.update_entra_assignments([good]), TypeError, "mapping"),
-            (lambda: client.update_entra_assignments({good.object_id: ("user", [app])}), TypeError,
-             "EntraAssignment or None"),
-            (lambda: client.update_entra_assignments({guid(): good}), ValueError, "same principal"),
+        validation = [
+            (lambda: client.get_entra_assignment(""), "objectId", "object_id must be an Entra ID GUID"),
+            (lambda: client.get_entra_assignment("  "), "objectId", "got an empty string"),
+            (lambda: client.delete_entra_assignment("not-a-guid"), "objectId", "'not-a-guid'"),
+            (lambda: client.upsert_entra_assignment("", guid(), "user", [app]), "tenantId", "tenant_id"),
+            (lambda: client.upsert_entra_assignment(guid(), "x", "user", [app]), "objectId", "object_id"),
+            (lambda: client.upsert_entra_assignment(guid(), guid(), "user", []), "clientIds", "at least one"),
+            (lambda: client.upsert_entra_assignment(guid(), guid(), "user", [""]), "clientIds", "each client id"),
+            (lambda: client.upsert_entra_assignment(guid(), guid(), "", [app]), "principalType", "principal_type"),
             (lambda: client.update_entra_assignments({good.object_id: None, good.object_id.upper(): None}),
-             ValueError, "more than once"),
-            (lambda: client.update_entra_assignments({"": None}), ValueError, "each object id"),
-            (lambda: client.update_entra_assignments({good.object_id: good._replace(client_ids=[])}), ValueError,
-             "at least one"),
+             good.object_id, "more than once"),
+            (lambda: client.update_entra_assignments({"": None}), "", "each object id"),
+            (lambda: client.update_entra_assignments({good.object_id: good._replace(client_ids=[])}),
+             f"{good.object_id}.clientIds", "at least one"),
+            (lambda: client.update_entra_assignments({good.object_id: good._replace(tenant_id="contoso")}),
+             f"{good.object_id}.tenantId", "tenant_id must be an Entra ID GUID"),
         ]
-        for call, error, message in cases:
-            with pytest.raises(error, match=message):
+        for call, target, message in validation:
+            assert_validation_error(call, target, message)
+        wrong_types = [
+            (lambda: client.get_entra_assignment(42), "object_id must be a str"),
+            (lambda: client.upsert_entra_assignment(guid(), guid(), "user", app), "client_ids must be"),
+            (lambda: client.upsert_entra_assignment(guid(), guid(), "user", None), "client_ids must be"),
+            (lambda: client.upsert_entra_assignment(guid(), guid(), 3, [app]), "principal_type"),
+            (lambda: client.update_entra_assignments([good]), "mapping"),
+            (lambda: client.update_entra_assignments({good.object_id: ("user", [app])}), "EntraAssignment or None"),
+        ]
+        for call, message in wrong_types:
+            with pytest.raises(TypeError, match=message) as info:
                 call()
+            assert not isinstance(info.value, HttpResponseError), message
+        # The body carries no objectId, so a key that disagrees with its assignment never reaches the service:
+        # a plain ValueError.
+        with pytest.raises(ValueError, match="same principal") as info:
+            client.update_entra_assignments({guid(): good})
+        assert not isinstance(info.value, HttpResponseError)
+
+
+def test_principal_types_known_in_any_case_are_sent_as_the_members_value(entra_client):
+    tenant, app = guid(), guid()
+    for given, expected in (("GROUP", EntraPrincipalType.GROUP), ("User", EntraPrincipalType.USER),
+                            ("tenant", EntraPrincipalType.TENANT),
+                            (EntraPrincipalType.GROUP, EntraPrincipalType.GROUP)):
+        object_id = tenant if expected is EntraPrincipalType.TENANT else guid()
+        assignment, _ = entra_client.upsert_entra_assignment(tenant, object_id, given, [app])
+        assert assignment.principal_type is expected, given  # the emulator takes only the exact values
+        entra_client.delete_entra_assignment(object_id)
 
 
 def test_an_unknown_principal_type_reaches_the_service_without_a_warning(entra_client):
@@ -179,6 +195,26 @@ def test_an_unknown_principal_type_reaches_the_service_without_a_warning(entra_c
     assert info.value.status_code == 400 and info.value.error.target == "principalType", "the service decided"
     with pytest.raises(ResourceNotFoundError):
         entra_client.get_entra_assignment(oid)
+
+
+def test_an_unlisted_version_gets_the_entra_operations_of_the_listed_one_before_it(emulator, closed_port_endpoint):
+    """2025-04-01-preview is treated as the newest listed version at or before its date (any kind, for a
+    preview): 2025-03-02-preview, which has the Entra ID operations, so the request is sent (the emulator
+    serves listed versions only and says so). A GA version inherits from GA versions only, none of which has
+    them; a later preview (2026-01-01-preview) inherits from 2025-06-30, which has none either."""
+    with CommunicationIdentityClient.from_connection_string(emulator.connection_string,
+                                                            api_version="2025-04-01-preview") as client:
+        for call in (lambda: list(client.list_entra_assignments()), lambda: client.get_entra_assignment(guid())):
+            with pytest.raises(HttpResponseError) as info:
+                call()
+            assert (info.value.status_code, info.value.error.code) == (400, "UnsupportedApiVersion")
+            assert "2025-04-01-preview" in info.value.error.message, "sent as given"
+    for version, known in (("2025-04-01", "2023-10-01"), ("2026-01-01-preview", "2025-06-30")):
+        with CommunicationIdentityClient(closed_port_endpoint, AzureKeyCredential("a2V5"), api_version=version,
+                                         retry_total=0) as client:
+            with pytest.raises(ValueError, match=f"get_entra_assignment needs api_version 2025-03-02-preview; this "
+                                                 f"client speaks {version}, which this package treats as {known}"):
+                client.get_entra_assignment(guid())
 
 
 @pytest.mark.parametrize("version", WITHOUT_ENTRA)

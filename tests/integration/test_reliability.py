@@ -9,22 +9,8 @@ import pytest
 import pytest_asyncio
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
-from acs_identity_emulator.testing import running_emulator
 from azure.communication.identity import CommunicationIdentityClient
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
-
-
-@pytest.fixture(scope="module")
-def faulty():
-    with running_emulator(in_memory=True) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(faulty):
-    faulty.clear_faults()
-    yield faulty
-    faulty.clear_faults()
 
 
 class Attempts:

@@ -60,18 +60,19 @@ def test_proactive_refresh_before_expiry_and_close_stops_the_timer(short_lived):
         calls = []
 
         def refresher():
-            calls.append(time.monotonic())
-            return client.get_token(user, ["chat"])
+            token = client.get_token(user, ["chat"])
+            calls.append(time.monotonic())  # after the request: the wait below sees a finished refresh
+            return token
 
         first = client.get_token(user, ["chat"])
         threads_before = set(threading.enumerate())
-        credential = CommunicationTokenCredential(first.token, token_refresher=refresher, proactive_refresh=True,
-                                                  refresh_before_expiry=timedelta(seconds=TTL_SECONDS - 2))
-        assert _wait_for(lambda: len(calls) >= 1), "the background refresh did not run"
-        current = credential.get_token()
-        assert current.token != first.token
-        assert short_lived.token_status(current.token)["valid"] is True
-        credential.close()
+        # Entering arms the timer, due TTL_SECONDS - 2 before expiry: in about 2 s.
+        with CommunicationTokenCredential(first.token, token_refresher=refresher, proactive_refresh=True,
+                                          refresh_before_expiry=timedelta(seconds=TTL_SECONDS - 2)) as credential:
+            assert _wait_for(lambda: len(calls) >= 1), "the background refresh did not run"
+            current = credential.get_token()
+            assert current.token != first.token
+            assert short_lived.token_status(current.token)["valid"] is True
         assert _wait_for(lambda: set(threading.enumerate()) <= threads_before, 5), "a timer thread outlived close()"
         with pytest.raises(RuntimeError, match="closed"):
             credential.get_token()

@@ -25,6 +25,11 @@ EXPECTED = {
     "revoke_and_delete_async.py": ["Revoked every token", "After delete, the service says: "],
     "token_credential.py": ["The credential holds a token valid until epoch second"],
     "token_credential_async.py": ["The credential holds a token valid until epoch second"],
+    "teams_extension_assignments.py": ["Created the assignment of 3f9a1c2b-7d4e-4f6a-8b9c-0d1e2f3a4b5c (user), "
+                                       "through client apps ['29cf943d-be4d-44bb-9cc4-7cd90c169b14']",
+                                       "Read back: TeamsExtensionAssignment(", "Deleted the assignment"],
+    "teams_extension_assignments_async.py": ["Created the assignment of 3f9a1c2b-7d4e-4f6a-8b9c-0d1e2f3a4b5c (user), "
+                                             "through client apps None", "Deleted the assignment"],
 }
 
 

@@ -1,4 +1,4 @@
-"""Communication identifiers: raw-id parsing, round trips, equality, immutability, validation."""
+"""Communication identifiers: raw-id parsing, round trips, equality, assignable attributes, validation."""
 
 from __future__ import annotations
 
@@ -201,46 +201,68 @@ def test_usable_in_sets_and_as_dict_keys():
     assert identifier_from_raw_id("4:+14255550123") in phones
 
 
-# --- immutability, repr, pickling ---------------------------------------------------------------
+# --- assignable attributes (as in the official package), repr, pickling --------------------------
 
 
-@pytest.mark.parametrize(("identifier", "raw_id"), CONSTRUCTED, ids=[row[1] for row in CONSTRUCTED])
-def test_identifiers_are_immutable(identifier, raw_id):
-    for name in ("raw_id", "_raw_id", "kind", "new_attribute"):
-        with pytest.raises(AttributeError):
-            setattr(identifier, name, "8:acs:other")
-    with pytest.raises(AttributeError):
-        del identifier._raw_id
+def _fresh(row):
+    """A copy of a CONSTRUCTED identifier, so a test that assigns attributes changes no other test's."""
+    return copy.deepcopy(row[0]), row[1]
+
+
+@pytest.mark.parametrize("row", CONSTRUCTED, ids=[row[1] for row in CONSTRUCTED])
+def test_raw_id_is_assignable_and_equality_and_hash_follow_it(row):
+    identifier, raw_id = _fresh(row)
+    twin, _ = _fresh(row)
+    assert identifier == twin and hash(identifier) == hash(twin)
+    identifier.raw_id = "8:acs:other"
+    assert identifier.raw_id == "8:acs:other"
+    assert identifier != twin
+    assert identifier == UnknownIdentifier("8:acs:other")
+    assert hash(identifier) == hash(UnknownIdentifier("8:acs:other"))
+    assert identifier in {UnknownIdentifier("8:acs:other")}
+    assert twin.raw_id == raw_id
+
+
+@pytest.mark.parametrize("row", CONSTRUCTED, ids=[row[1] for row in CONSTRUCTED])
+def test_properties_and_kind_are_plain_attributes(row):
+    identifier, raw_id = _fresh(row)
     identifier.properties["injected"] = "x"
-    assert "injected" not in identifier.properties
-    assert identifier.raw_id == raw_id
+    assert identifier.properties["injected"] == "x"
+    identifier.properties = {"replaced": True}
+    assert identifier.properties == {"replaced": True}
+    identifier.note = "an application's own attribute"
+    assert identifier.note == "an application's own attribute"
+    assert identifier.raw_id == raw_id  # properties are not the raw id, in either package
 
 
-def test_specific_attributes_cannot_be_reassigned():
+def test_accessors_read_the_properties_and_cannot_be_reassigned():
     teams = MicrosoftTeamsUserIdentifier(USER)
     with pytest.raises(AttributeError):
         teams.user_id = "other"
     with pytest.raises(AttributeError):
         teams.cloud = Cloud.DOD
+    teams.properties["user_id"] = "edited"
+    assert teams.user_id == "edited"
     assert teams.raw_id == f"8:orgid:{USER}"
 
 
-@pytest.mark.parametrize(("identifier", "raw_id"), CONSTRUCTED, ids=[row[1] for row in CONSTRUCTED])
-def test_repr_shows_class_kind_and_raw_id(identifier, raw_id):
+@pytest.mark.parametrize("row", CONSTRUCTED, ids=[row[1] for row in CONSTRUCTED])
+def test_repr_shows_class_kind_and_raw_id(row):
+    identifier, raw_id = _fresh(row)
     text = repr(identifier)
     assert text.startswith(type(identifier).__name__ + "(")
     assert f"kind={identifier.kind.value!r}" in text
     assert f"raw_id={raw_id!r}" in text
 
 
-@pytest.mark.parametrize(("identifier", "raw_id"), CONSTRUCTED, ids=[row[1] for row in CONSTRUCTED])
-def test_pickle_and_copy_preserve_identifier(identifier, raw_id):
+@pytest.mark.parametrize("row", CONSTRUCTED, ids=[row[1] for row in CONSTRUCTED])
+def test_pickle_and_copy_preserve_identifier(row):
+    identifier, _ = _fresh(row)
     for clone in (pickle.loads(pickle.dumps(identifier)), copy.copy(identifier), copy.deepcopy(identifier)):
         assert type(clone) is type(identifier)
         assert clone == identifier
         assert clone.properties == identifier.properties
-        with pytest.raises(AttributeError):
-            clone.new_attribute = 1
+        assert type(clone.properties) is type(identifier.properties)
 
 
 # --- enums --------------------------------------------------------------------------------------
@@ -303,7 +325,6 @@ def test_cloud_accepts_strings_and_rejects_others():
     (lambda v: TeamsExtensionUserIdentifier(v, TENANT, RES), r"user_id must be a non-empty string"),
     (lambda v: TeamsExtensionUserIdentifier(USER, v, RES), r"tenant_id must be a non-empty string"),
     (lambda v: TeamsExtensionUserIdentifier(USER, TENANT, v), r"resource_id must be a non-empty string"),
-    (UnknownIdentifier, r"identifier must be a non-empty string"),
 ])
 @pytest.mark.parametrize(("bad", "error"), [
     ("", ValueError),
@@ -351,18 +372,32 @@ def test_keyword_only_options():
         PhoneNumberIdentifier("+1", "4:+1")
 
 
-@pytest.mark.parametrize(("bad", "error"), [("", ValueError), ("  ", ValueError), (None, TypeError),
-                                             (7, TypeError), (b"4:+1", TypeError)])
-def test_identifier_from_raw_id_rejects_empty_and_non_str(bad, error):
-    with pytest.raises(error, match=r"raw_id must be a non-empty string"):
+@pytest.mark.parametrize("bad", [None, 7, b"4:+1"])
+def test_identifier_from_raw_id_and_unknown_identifier_reject_non_str(bad):
+    with pytest.raises(TypeError, match=r"must be a str such as '8:acs:\.\.\.'"):
         identifier_from_raw_id(bad)
+    with pytest.raises(TypeError, match=r"identifier must be a str"):
+        UnknownIdentifier(bad)
+
+
+@pytest.mark.parametrize("raw_id", ["", "  ", "\t\n"])
+def test_empty_and_blank_raw_ids_are_unknown_identifiers_as_in_the_official_package(raw_id):
+    parsed = identifier_from_raw_id(raw_id)
+    assert type(parsed) is UnknownIdentifier
+    assert parsed.raw_id == raw_id
+    assert parsed.kind is Kind.UNKNOWN
+    assert parsed.properties == {}
+    assert parsed == UnknownIdentifier(raw_id)
+    with pytest.raises(ValueError, match=r"has an empty raw id"):
+        identifier_to_raw_id(parsed, name="user")  # still never sent as a user id
 
 
 # --- identifier_to_raw_id -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("identifier", "raw_id"), CONSTRUCTED, ids=[row[1] for row in CONSTRUCTED])
-def test_identifier_to_raw_id_accepts_every_identifier(identifier, raw_id):
+@pytest.mark.parametrize("row", CONSTRUCTED, ids=[row[1] for row in CONSTRUCTED])
+def test_identifier_to_raw_id_accepts_every_identifier(row):
+    identifier, raw_id = _fresh(row)
     assert identifier_to_raw_id(identifier) == raw_id
 
 
@@ -422,12 +457,13 @@ def test_any_acs_raw_id_round_trips(suffix):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(min_size=1).filter(lambda s: s.strip()))
-def test_any_non_blank_raw_id_parses_without_error_and_round_trips(raw_id):
+@given(st.text())
+def test_any_raw_id_parses_without_error_and_round_trips(raw_id):
     parsed = identifier_from_raw_id(raw_id)
     assert parsed.raw_id == raw_id
     assert identifier_from_raw_id(parsed.raw_id) == parsed
-    assert identifier_to_raw_id(parsed) == raw_id
+    if raw_id.strip():
+        assert identifier_to_raw_id(parsed) == raw_id
 
 
 @settings(max_examples=200, deadline=None)
@@ -444,3 +480,72 @@ def test_constructed_teams_identifiers_round_trip_with_their_fields(cloud, name)
         parsed = identifier_from_raw_id(identifier.raw_id)
         assert type(parsed) is type(identifier)
         assert parsed.properties == identifier.properties
+
+
+# --- names and aliases of the official package ----------------------------------------------------
+
+
+def test_communication_user_takes_the_official_raw_id_keyword():
+    user = CommunicationUserIdentifier(f"8:acs:{RES}_{USER}", raw_id=f"8:acs:{RES}_{USER}")
+    assert user.raw_id == user.properties["id"] == f"8:acs:{RES}_{USER}"
+    legacy = CommunicationUserIdentifier(f"8:acs:{RES}_{USER}", raw_id="8:acs:stored-form")
+    assert legacy.raw_id == "8:acs:stored-form"
+    assert legacy.properties == {"id": f"8:acs:{RES}_{USER}"}
+    with pytest.raises(TypeError):
+        CommunicationUserIdentifier("8:acs:x", "8:acs:x")  # keyword-only, as the official **kwargs
+
+
+def test_microsoft_bot_kind_is_a_deprecated_alias_of_teams_app():
+    with pytest.deprecated_call(match="MICROSOFT_BOT is deprecated"):
+        assert Kind.MICROSOFT_BOT is Kind.MICROSOFT_TEAMS_APP
+    with pytest.deprecated_call():
+        assert Kind.microsoft_bot is Kind.MICROSOFT_TEAMS_APP
+    assert "MICROSOFT_BOT" not in Kind.__members__
+    assert len(list(Kind)) == 6
+    with pytest.raises(AttributeError):
+        _ = Kind.NOT_A_KIND
+
+
+def test_enum_member_names_are_case_insensitive_as_in_azure_core():
+    assert Kind.communication_user is Kind.COMMUNICATION_USER
+    assert Kind["phone_number"] is Kind.PHONE_NUMBER
+    assert Cloud.gcch is Cloud.GCCH
+
+
+def test_teams_app_properties_answer_the_retired_bot_keys_with_a_warning():
+    app = MicrosoftTeamsAppIdentifier(USER)
+    with pytest.deprecated_call(match=r"properties\['bot_id'\] is deprecated"):
+        assert app.properties["bot_id"] == USER
+    with pytest.deprecated_call():
+        assert app.properties["is_resource_account_configured"] is True
+    assert app.properties.get("bot_id") is None and "bot_id" not in app.properties
+    assert dict(app.properties) == {"app_id": USER, "cloud": Cloud.PUBLIC}
+    with pytest.raises(KeyError):
+        app.properties["not_a_thing"]
+
+
+def test_deprecated_bot_identifier_is_a_teams_app_identifier():
+    from azure.communication.identity._shared.models import _MicrosoftBotIdentifier
+
+    with pytest.deprecated_call(match="MicrosoftBotIdentifier is deprecated"):
+        bot = _MicrosoftBotIdentifier("bot", is_resource_account_configured=False, cloud="DOD")
+    assert isinstance(bot, MicrosoftTeamsAppIdentifier) and isinstance(bot, CommunicationIdentifier)
+    assert bot.raw_id == "28:dod:bot" and bot.kind is Kind.MICROSOFT_TEAMS_APP
+
+
+def test_properties_typed_dicts_import_from_the_package_with_real_types():
+    import typing
+
+    from azure.communication.identity import (
+        CommunicationUserProperties,
+        MicrosoftTeamsAppProperties,
+        MicrosoftTeamsUserProperties,
+        PhoneNumberProperties,
+    )
+
+    assert CommunicationUserProperties.__annotations__ == {"id": str}
+    assert PhoneNumberProperties.__annotations__ == {"value": str}
+    assert MicrosoftTeamsUserProperties.__annotations__["is_anonymous"] is bool
+    assert MicrosoftTeamsAppProperties.__annotations__["cloud"] == typing.Union[Cloud, str]
+    assert MicrosoftTeamsUserIdentifier(USER).properties == MicrosoftTeamsUserProperties(
+        user_id=USER, is_anonymous=False, cloud=Cloud.PUBLIC)

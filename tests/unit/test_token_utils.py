@@ -1,6 +1,7 @@
 """Unverified decoding of access tokens, refresher-result handling and the refresh-timing rules."""
 import base64
 import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,12 +9,17 @@ from azure.core.credentials import AccessToken
 
 from azure.communication.identity._token_utils import (
     BACKOFF_FLOOR,
+    ON_DEMAND_REFRESH_WINDOW,
     CachedToken,
     backoff_delay,
+    create_access_token,
     decode_access_token,
     expiry_of,
+    get_current_utc_as_int,
+    on_demand_window,
     read_clock,
     retry_after_failure,
+    token_expiry,
     token_from_refresher,
 )
 
@@ -186,12 +192,20 @@ def test_refresher_result_errors_never_echo():
         token_from_refresher(("tok", 1))
     with pytest.raises(ValueError, match="empty token"):
         token_from_refresher(AccessToken("", 1714651200))
-    with pytest.raises(ValueError, match="neither epoch seconds nor an aware datetime"):
+    with pytest.raises(ValueError, match="neither epoch seconds, an aware datetime nor an ISO 8601 time"):
         token_from_refresher(AccessToken("x", 10**20))
-    with pytest.raises(ValueError, match="neither epoch seconds nor an aware datetime"):
-        token_from_refresher(AccessToken("x", "2024-05-02T12:00:00Z"))
+    with pytest.raises(ValueError, match="nor an ISO 8601 time with an offset"):
+        token_from_refresher(AccessToken("x", "2024-05-02T12:00:00"))  # no offset: ambiguous
+    with pytest.raises(ValueError, match="nor an ISO 8601 time with an offset"):
+        token_from_refresher(AccessToken("x", "tomorrow"))
     with pytest.raises(ValueError, match="naive datetime"):
         token_from_refresher(AccessToken("x", datetime(2024, 5, 2, 12)))
+
+
+def test_refresher_result_with_the_services_iso_8601_expiry():
+    # What CommunicationIdentityClient.get_token returns as expires_on, like the official package.
+    for text in ("2024-05-02T12:00:00.0000000+00:00", "2024-05-02T14:00:00+02:00", "2024-05-02T12:00:00Z"):
+        assert token_from_refresher(AccessToken("tok", text)) == ("tok", datetime(2024, 5, 2, 12, tzinfo=UTC))
 
 
 def test_refresher_result_with_an_aware_datetime_expiry():
@@ -229,11 +243,19 @@ def token_expiring_at(moment):
 
 def test_usable_window_boundaries():
     cached = CachedToken.initial(token_expiring_at(T0 + timedelta(minutes=10)))
-    assert cached.usable(T0)
-    assert cached.usable(T0 + timedelta(minutes=8) - timedelta(seconds=1))
-    assert not cached.usable(T0 + timedelta(minutes=8))  # exactly 2 minutes left: refresh
-    assert not cached.usable(T0 + timedelta(minutes=9))
-    assert not cached.usable(T0 + timedelta(minutes=11))
+    window = ON_DEMAND_REFRESH_WINDOW
+    assert cached.usable(T0, window)
+    assert cached.usable(T0 + timedelta(minutes=8), window)  # exactly 2 minutes left: still used (official)
+    assert not cached.usable(T0 + timedelta(minutes=8, seconds=1), window)
+    assert not cached.usable(T0 + timedelta(minutes=11), window)
+    assert not cached.usable(T0 + timedelta(minutes=1), timedelta(minutes=10))
+
+
+def test_on_demand_window():
+    assert on_demand_window(False, timedelta(minutes=10)) == timedelta(minutes=2)
+    assert on_demand_window(True, timedelta(minutes=10)) == timedelta(minutes=10)
+    # A lead shorter than 2 minutes never makes get_token refresh later than without proactive refresh.
+    assert on_demand_window(True, timedelta(seconds=30)) == timedelta(minutes=2)
 
 
 def test_refreshed_sets_backoff_and_generation():
@@ -242,27 +264,34 @@ def test_refreshed_sets_backoff_and_generation():
     assert fresh.generation == 1
     assert fresh.not_before == T0 + timedelta(seconds=15)
     # Inside the 2-minute window, but still backing off: usable.
-    assert fresh.usable(T0 + timedelta(seconds=14))
-    assert not fresh.usable(T0 + timedelta(seconds=15))
+    assert fresh.usable(T0 + timedelta(seconds=14), ON_DEMAND_REFRESH_WINDOW)
+    assert not fresh.usable(T0 + timedelta(seconds=15), ON_DEMAND_REFRESH_WINDOW)
 
 
 def test_refreshed_rejects_expired_tokens_without_echo():
     cached = CachedToken.initial(token_expiring_at(T0))
     stale = token_expiring_at(T0 - timedelta(seconds=5))
-    with pytest.raises(ValueError, match=r"already expired at 2024-05-01T11:59:55\+00:00 \(5 s ago\)") as caught:
+    with pytest.raises(ValueError) as caught:
         cached.refreshed(stale, T0)
-    assert_not_echoed(stale, str(caught.value))
-    with pytest.raises(ValueError, match="already expired"):
-        cached.refreshed(token_expiring_at(T0), T0)
+    assert str(caught.value) == "The token returned from the token_refresher is expired."  # the official message
+    assert "already expired at 2024-05-01T11:59:55+00:00 (5 s ago)" in str(caught.value.__cause__)
+    assert_not_echoed(stale, str(caught.value.__cause__))
+    with pytest.raises(ValueError, match="is expired"):
+        cached.refreshed(token_expiring_at(T0), T0)  # expiring this very second counts as expired
 
 
 def test_proactive_due_respects_lead_and_backoff():
     lead = timedelta(minutes=10)
     initial = CachedToken.initial(token_expiring_at(T0 + timedelta(hours=1)))
-    assert initial.proactive_due(lead) == T0 + timedelta(minutes=50)
+    assert initial.proactive_due(lead, T0) == T0 + timedelta(minutes=50)
+    # Inside the lead time: after half of the remaining lifetime (the official fractional backoff).
+    assert initial.proactive_due(lead, T0 + timedelta(minutes=55)) == T0 + timedelta(minutes=57, seconds=30)
+    assert initial.proactive_due(lead, T0 + timedelta(hours=2)) == T0 + timedelta(hours=2)  # expired: now
     short = initial.refreshed(token_expiring_at(T0 + timedelta(seconds=30)), T0)
-    # 10 minutes before expiry is in the past: the back-off decides.
-    assert short.proactive_due(lead) == T0 + timedelta(seconds=15)
+    assert short.proactive_due(lead, T0) == T0 + timedelta(seconds=15)
+    # A refreshed token outside the lead time still waits for its back-off.
+    medium = initial.refreshed(token_expiring_at(T0 + timedelta(minutes=14)), T0)
+    assert medium.proactive_due(lead, T0) == T0 + timedelta(minutes=7)
 
 
 def test_retry_after_failure():
@@ -281,3 +310,58 @@ def test_cached_token_repr_hides_token():
     for text in (repr(result), str(result)):
         assert_not_echoed(token, text)
         assert str(int(T0.timestamp())) in text
+
+
+# ---------------------------------------------------------------- the official package's helpers
+
+
+def test_token_expiry_reads_tokens_as_the_official_package_does():
+    claims = {"exp": 1714651200.7}
+    standard = base64.b64encode(json.dumps({**claims, "x": "??>>"}).encode()).decode()
+    assert "/" in standard or "+" in standard
+    bare = b64url(json.dumps(claims).encode())
+    for token in (make_jwt(claims), f"h.{standard}.s", f"h.\n   {standard}.s", f".{bare}."):
+        assert token_expiry(token) == datetime(2024, 5, 2, 12, 0, 0, 700000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "token, reason",
+    [
+        ("", "found 1"),
+        ("a.b", "found 2"),
+        ("a.b.c.d", "found 4"),
+        ("h..s", "payload segment is empty"),
+        ("h.!!!!.s", "not base64url"),
+        ("foo.bar.tar", "not base64url"),
+        ("h." + b64url(b'{"sub": "secret-value"}') + ".s", "no 'exp'"),
+        ("h." + b64url(b'{"exp": "soon"}') + ".s", "not a valid number"),
+    ],
+)
+def test_token_expiry_errors_are_the_official_message_with_a_precise_cause(token, reason):
+    with pytest.raises(ValueError) as caught:
+        token_expiry(token)
+    assert str(caught.value) == "Token is not formatted correctly"
+    assert reason in str(caught.value.__cause__)
+    assert "secret-value" not in str(caught.value.__cause__)
+
+
+def test_token_expiry_of_a_non_str_is_the_official_type_error():
+    with pytest.raises(TypeError) as caught:
+        token_expiry(b"a.b.c")
+    assert str(caught.value) == "Token must be a string." and "not bytes" in str(caught.value.__cause__)
+
+
+def test_create_access_token_matches_the_official_helper():
+    token = make_jwt({"exp": 1714651200.9})
+    result = create_access_token(token)
+    assert result == AccessToken(token, 1714651200) and type(result.expires_on) is int
+    assert token not in repr(result)
+    with pytest.raises(ValueError, match="^Token is not formatted correctly$"):
+        create_access_token("foo.bar.tar")
+
+
+def test_get_current_utc_as_int_is_whole_epoch_seconds():
+    before = time.time()
+    now = get_current_utc_as_int()
+    after = time.time()
+    assert type(now) is int and int(before) <= now <= after

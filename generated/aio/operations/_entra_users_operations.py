@@ -68,7 +68,7 @@ class EntraUsersOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.AccessTokenExchangeResult]
 
@@ -131,7 +131,7 @@ class EntraUsersOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.EntraAssignmentList]
 
         error_map = {
@@ -230,7 +230,7 @@ class EntraUsersOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/merge-patch+json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[Optional[_models.EntraAssignmentList]]
 
@@ -299,7 +299,7 @@ class EntraUsersOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.EntraAssignment]
 
         
@@ -367,7 +367,7 @@ class EntraUsersOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.EntraAssignment]
 
@@ -439,7 +439,7 @@ class EntraUsersOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         

@@ -41,7 +41,7 @@ class TeamsExtensionOperations:
     @distributed_trace_async
     async def exchange_access_token(
         self,
-        body: Any = None,
+        body: Optional[Dict[str, Any]] = None,
         **kwargs: Any
     ) -> _models.AccessTokenExchangeResult:
         """Exchange the Entra ID access token of a Teams Phone user (sent as the bearer token) for a
@@ -54,7 +54,7 @@ class TeamsExtensionOperations:
 
         :param body: Nothing is needed beyond the bearer token: send an empty object. Default value is
          None.
-        :type body: any
+        :type body: dict[str, any]
         :keyword callable cls: A custom type or function that will be passed the direct response
         :return: AccessTokenExchangeResult, or the result of cls(response)
         :rtype: ~azure.communication.identity._generated.models.AccessTokenExchangeResult
@@ -68,12 +68,12 @@ class TeamsExtensionOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.AccessTokenExchangeResult]
 
         if body is not None:
-            _json = self._serialize.body(body, 'object')
+            _json = self._serialize.body(body, '{object}')
         else:
             _json = None
 
@@ -141,7 +141,7 @@ class TeamsExtensionOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.TeamsExtensionAssignment]
 
         
@@ -213,7 +213,7 @@ class TeamsExtensionOperations:
         _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         content_type = kwargs.pop('content_type', _headers.pop('Content-Type', "application/json"))  # type: Optional[str]
         cls = kwargs.pop('cls', None)  # type: ClsType[_models.TeamsExtensionAssignment]
 
@@ -291,7 +291,7 @@ class TeamsExtensionOperations:
         _headers = kwargs.pop("headers", {}) or {}
         _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-        api_version = kwargs.pop('api_version', _params.pop('api-version', "2025-06-30"))  # type: str
+        api_version = kwargs.pop('api_version', _params.pop('api-version', "2026-09-23"))  # type: str
         cls = kwargs.pop('cls', None)  # type: ClsType[None]
 
         
