@@ -157,6 +157,24 @@ class EmulatorConnection:
         return f"{type(self).__name__}(endpoint={self.endpoint!r}, is_emulator={self.is_emulator!r})"
 
 
+def _read_shared_file(handle: Any) -> bytes:
+    """All of a file the child process is still writing to, without moving its write position.
+
+    The child writes through the same open file (and so the same offset): a seek-and-read here would
+    make its next lines overwrite the start of the log. ``os.pread`` reads at an offset of its own.
+    """
+    if not hasattr(os, "pread"):  # Windows: no shared-offset-safe read; good enough once the child is quiet
+        handle.seek(0)
+        return handle.read()
+    chunks, offset = [], 0
+    while True:
+        chunk = os.pread(handle.fileno(), 65536, offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
+
+
 class EmulatorProcess(EmulatorConnection):
     """One emulator process; ``restart()`` keeps its arguments, (when it can) its port and, unless it
     runs in memory, its data. ``close()`` when done: it stops the process and releases its files."""
@@ -212,8 +230,7 @@ class EmulatorProcess(EmulatorConnection):
     def stderr_text(self) -> str:
         if self._stderr.closed:
             return self._stderr_text or ""
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace")
+        return _read_shared_file(self._stderr).decode("utf-8", "replace")
 
     def stop(self) -> int:
         """SIGTERM and wait; returns the exit code."""
