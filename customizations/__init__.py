@@ -16,6 +16,8 @@ _EXPORTS = {
     "CommunicationTokenScope": "._scopes",
     "AccessToken": "._models",
     "CommunicationUserDetails": "._models",
+    "EntraAssignment": "._entra",
+    "EntraPrincipalType": "._entra",
     "CommunicationIdentifier": "._identifiers",
     "CommunicationIdentifierKind": "._identifiers",
     "CommunicationCloudEnvironment": "._identifiers",
@@ -53,6 +55,8 @@ __all__ = [
     "CommunicationUserDetails",
     "CommunicationUserIdentifier",
     "CommunicationUserProperties",
+    "EntraAssignment",
+    "EntraPrincipalType",
     "MicrosoftTeamsAppIdentifier",
     "MicrosoftTeamsAppProperties",
     "MicrosoftTeamsUserIdentifier",
@@ -90,6 +94,7 @@ if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
     from ._api_versions import ApiVersion
     from ._communication_identity_client import CommunicationIdentityClient
     from ._connection_string import parse_connection_string
+    from ._entra import EntraAssignment, EntraPrincipalType
     from ._identifiers import (
         CommunicationCloudEnvironment,
         CommunicationIdentifier,

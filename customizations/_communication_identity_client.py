@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from typing import Any, Optional, Union
+from typing import Any, List, Optional, Union
 
 from azure.core.credentials import AzureKeyCredential, TokenCredential
+from azure.core.paging import ItemPaged
 from azure.core.pipeline.policies import BearerTokenCredentialPolicy
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.core.tracing.decorator import distributed_trace
 
+from . import _entra
 from ._api_versions import ApiVersion
+from ._assignments import with_status
 from ._client_base import (
     ClientSettings,
     access_token_from_response,
@@ -25,6 +28,7 @@ from ._client_base import (
     user_raw_id,
 )
 from ._connection_string import parse_connection_string
+from ._entra import EntraAssignment, EntraPrincipalType
 from ._identifiers import CommunicationUserIdentifier
 from ._models import AccessToken, CommunicationUserDetails
 from ._policies import RetryPolicy
@@ -35,11 +39,9 @@ from ._teams_extension import (
     UPSERT,
     TeamsExtensionAssignment,
     TeamsExtensionPrincipalType,
-    client_id_values,
-    entra_id,
-    principal_type_value,
+    assignment_request,
+    principal_ids,
     to_assignment,
-    with_status,
 )
 from ._teams_token import check_teams_user_token
 
@@ -201,7 +203,7 @@ class CommunicationIdentityClient:
         :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
         """
         self._version.require_operation(GET, "get_teams_extension_assignment")
-        tenant, principal = entra_id(tenant_id, "tenant_id"), entra_id(object_id, "object_id")
+        tenant, principal = principal_ids(tenant_id, object_id)
         result = self._client.teams_extension.get_assignment(tenant, principal, api_version=self._api,
                                                              **call_options(kwargs))
         return to_assignment(result)
@@ -227,9 +229,8 @@ class CommunicationIdentityClient:
             existing one was replaced.
         """
         self._version.require_operation(UPSERT, "upsert_teams_extension_assignment")
-        tenant, principal = entra_id(tenant_id, "tenant_id"), entra_id(object_id, "object_id")
-        body = self._wire.TeamsExtensionAssignmentRequest(principal_type=principal_type_value(principal_type),
-                                                          client_ids=client_id_values(client_ids))
+        tenant, principal = principal_ids(tenant_id, object_id)
+        body = assignment_request(self._wire, principal_type, client_ids)
         result, created = self._client.teams_extension.create_or_replace_assignment(
             tenant, principal, body, api_version=self._api, cls=with_status, **call_options(kwargs))
         return to_assignment(result), created
@@ -243,7 +244,7 @@ class CommunicationIdentityClient:
         :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
         """
         self._version.require_operation(DELETE, "delete_teams_extension_assignment")
-        tenant, principal = entra_id(tenant_id, "tenant_id"), entra_id(object_id, "object_id")
+        tenant, principal = principal_ids(tenant_id, object_id)
         self._client.teams_extension.delete_assignment(tenant, principal, api_version=self._api,
                                                        **call_options(kwargs))
 
@@ -254,6 +255,78 @@ class CommunicationIdentityClient:
         returned as is: call ``response.raise_for_status()`` to turn error statuses into exceptions.
         """
         return self._client._send_request(request, stream=stream, **kwargs)  # noqa: SLF001
+
+    # -- Entra ID assignments (api-version 2025-03-02-preview) -------------------------------------------
+    @distributed_trace
+    def list_entra_assignments(self, **kwargs: Any) -> ItemPaged[EntraAssignment]:
+        """Every Entra ID assignment of this resource, fetched a page at a time as you iterate
+        (api-version 2025-03-02-preview)."""
+        self._version.require_operation(_entra.LIST, "list_entra_assignments")
+        return self._client.entra_users.list_assignments(api_version=self._api, cls=_entra.to_assignments,
+                                                          **call_options(kwargs))
+
+    @distributed_trace
+    def get_entra_assignment(self, object_id: str, **kwargs: Any) -> EntraAssignment:
+        """Read the Entra ID assignment of ``object_id`` (a user, group or tenant; api-version 2025-03-02-preview).
+
+        :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
+        """
+        self._version.require_operation(_entra.GET, "get_entra_assignment")
+        result = self._client.entra_users.get_assignment(_entra.object_id_value(object_id),
+                                                         api_version=self._api, **call_options(kwargs))
+        return _entra.to_assignment(result)
+
+    @distributed_trace
+    def upsert_entra_assignment(
+        self,
+        tenant_id: str,
+        object_id: str,
+        principal_type: Union[EntraPrincipalType, str],
+        client_ids: Iterable[str],
+        **kwargs: Any,
+    ) -> tuple[EntraAssignment, bool]:
+        """Let the Entra ID users that ``object_id`` of tenant ``tenant_id`` covers exchange their tokens for this
+        resource's tokens through ``client_ids``, creating its assignment or replacing the one it has
+        (api-version 2025-03-02-preview).
+
+        :param principal_type: :class:`EntraPrincipalType` ``USER``, ``GROUP`` or ``TENANT`` (for a tenant,
+            ``object_id`` is the tenant id); other strings are sent as given.
+        :param client_ids: The Entra ID client (application) ids the users may exchange tokens through; at least one.
+        :return: ``(assignment, created)``: ``created`` is True when the assignment is new, False when an
+            existing one was replaced.
+        """
+        self._version.require_operation(_entra.UPSERT, "upsert_entra_assignment")
+        principal = _entra.object_id_value(object_id)
+        body = _entra.assignment_request(self._wire, tenant_id, principal_type, client_ids)
+        result, created = self._client.entra_users.create_or_replace_assignment(
+            principal, body, api_version=self._api, cls=with_status, **call_options(kwargs))
+        return _entra.to_assignment(result), created
+
+    @distributed_trace
+    def delete_entra_assignment(self, object_id: str, **kwargs: Any) -> None:
+        """Delete the Entra ID assignment of ``object_id``: the users it covered can no longer exchange tokens
+        through it, and the tokens they got through it are revoked (api-version 2025-03-02-preview).
+
+        :raises ~azure.core.exceptions.ResourceNotFoundError: when there is no such assignment.
+        """
+        self._version.require_operation(_entra.DELETE, "delete_entra_assignment")
+        self._client.entra_users.delete_assignment(_entra.object_id_value(object_id), api_version=self._api,
+                                                   **call_options(kwargs))
+
+    @distributed_trace
+    def update_entra_assignments(self, changes: Mapping[str, Optional[EntraAssignment]],
+                                 **kwargs: Any) -> List[EntraAssignment]:
+        """Create, replace and delete several Entra ID assignments in one request, all or none
+        (a JSON merge patch; api-version 2025-03-02-preview).
+
+        :param changes: object id -> the :class:`EntraAssignment` it should have, or None to delete its
+            assignment (deleting one that does not exist is not an error).
+        :return: The assignments the service reports written (none when the update only deleted).
+        """
+        self._version.require_operation(_entra.UPDATE, "update_entra_assignments")
+        body = _entra.update_body(self._wire, changes)
+        return self._client.entra_users.update_assignments(body, api_version=self._api,
+                                                           cls=_entra.updated_assignments, **call_options(kwargs))
 
     def close(self) -> None:
         """Close the transport's sessions."""

@@ -7,12 +7,11 @@ client applications only. Which api-versions have the operations is the version 
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
 from typing import Any, List, NamedTuple, Optional, Union
 
 from azure.core import CaseInsensitiveEnumMeta
 
+from ._assignments import client_id_values, entra_id, principal_type_member, principal_type_value
 from ._enums import CaseInsensitiveStrEnum
 
 GET, UPSERT, DELETE = "teamsExtensionGetAssignment", "teamsExtensionCreateOrReplaceAssignment", \
@@ -26,9 +25,6 @@ class TeamsExtensionPrincipalType(CaseInsensitiveStrEnum, metaclass=CaseInsensit
     RESOURCE_ACCOUNT = "resourceAccount"
 
 
-_BY_VALUE = {member.value: member for member in TeamsExtensionPrincipalType}
-
-
 class TeamsExtensionAssignment(NamedTuple):
     """Who may exchange Entra ID tokens for this resource's tokens: ``principal_type`` (a
     :class:`TeamsExtensionPrincipalType`, or the string the service returned) ``object_id`` of
@@ -40,47 +36,21 @@ class TeamsExtensionAssignment(NamedTuple):
     client_ids: Optional[List[str]]
 
 
-def entra_id(value: object, name: str) -> str:
-    """An Entra ID tenant, object or client id (a GUID, str or uuid.UUID) in its canonical form."""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str (an Entra ID GUID), not {type(value).__name__}")
-    try:
-        return str(uuid.UUID(value.strip()))
-    except ValueError:
-        raise ValueError(f"{name} must be an Entra ID GUID such as '72f988bf-86f1-41af-91ab-2d7cd011db47'; "
-                         f"got {value[:64]!r}") from None
+def principal_ids(tenant_id: object, object_id: object) -> tuple:
+    """The (tenant id, object id) path of an assignment, checked and canonical."""
+    return entra_id(tenant_id, "tenant_id", "tenantId"), entra_id(object_id, "object_id", "objectId")
 
 
-def principal_type_value(principal_type: object) -> str:
-    if not isinstance(principal_type, str):
-        raise TypeError(f"principal_type must be a TeamsExtensionPrincipalType or str, "
-                        f"not {type(principal_type).__name__}")
-    if not principal_type.strip():
-        raise ValueError("principal_type must be a non-empty string such as TeamsExtensionPrincipalType.USER")
-    return str(principal_type)
-
-
-def client_id_values(client_ids: object) -> Optional[List[str]]:
-    if client_ids is None:
-        return None
-    if isinstance(client_ids, (str, bytes)) or not isinstance(client_ids, Iterable):
-        raise TypeError(f"client_ids must be a list of Entra ID client ids (or None for any client application), "
-                        f"not {type(client_ids).__name__}")
-    values = [entra_id(client_id, "each client id") for client_id in client_ids]
-    if not values:
-        raise ValueError("client_ids must name at least one client id; pass None to allow any client application")
-    return list(dict.fromkeys(values))
+def assignment_request(wire: Any, principal_type: object, client_ids: object) -> Any:
+    """The generated request model for an assignment, its arguments checked."""
+    return wire.TeamsExtensionAssignmentRequest(
+        principal_type=principal_type_value(principal_type, TeamsExtensionPrincipalType),
+        client_ids=client_id_values(client_ids, none_allows_any=True,
+                                    empty_hint="pass None to allow any client application"))
 
 
 def to_assignment(model: Any) -> TeamsExtensionAssignment:
-    principal = model.principal_type
     client_ids = model.client_ids
-    return TeamsExtensionAssignment(model.object_id, model.tenant_id, _BY_VALUE.get(principal, principal),
+    return TeamsExtensionAssignment(model.object_id, model.tenant_id,
+                                    principal_type_member(model.principal_type, TeamsExtensionPrincipalType),
                                     None if client_ids is None else list(client_ids))
-
-
-def with_status(pipeline_response: Any, deserialized: Any, headers: Any) -> tuple:
-    """``cls`` for the generated upsert: the model and whether the service created it (201) or replaced it."""
-    return deserialized, pipeline_response.http_response.status_code == 201

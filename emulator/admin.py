@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from aiohttp import web
 
 from .clock import MAX_OFFSET_SECONDS, ServerClock
+from .entra import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntraUsers
 from .errors import ApiError, validation
 from .faults import FaultQueue, parse_fault
 from .identity_provider import DEV_TENANT_ID, IdentityProvider, aad_claims
@@ -19,6 +20,12 @@ from .wire import is_int, json_response, parse_object, read_body
 
 DEFAULT_AAD_AUDIENCE = "https://communication.azure.com"
 DEFAULT_TEAMS_SCOPES = "Teams.ManageCalls Teams.ManageChats"
+#: ``profile`` of a minted token -> its default audience and scp: the user tokens of the three exchanges.
+TOKEN_PROFILES = {
+    "teamsUser": ("https://auth.msft.communication.azure.com", DEFAULT_TEAMS_SCOPES),
+    "teamsExtensionUser": ("https://auth.msft.communication.azure.com", "TeamsExtension.ManageCalls"),
+    "entraUser": ("https://communication.azure.com/clients", "VoIP"),
+}
 
 
 def is_loopback(address: Optional[str]) -> bool:
@@ -81,15 +88,17 @@ def is_local_caller(request: web.Request) -> bool:
 
 
 class Admin:
-    def __init__(self, store: Store, issuer: TokenIssuer, faults: FaultQueue,
-                 aad_signer: Signer, untrusted_signer: Signer, *, clock: Optional[ServerClock] = None) -> None:
+    def __init__(self, store: Store, issuer: TokenIssuer, faults: FaultQueue, aad_signer: Signer,
+                 untrusted_signer: Signer, *, entra: EntraUsers, clock: Optional[ServerClock] = None) -> None:
         self.clock = clock or ServerClock()
+        self.entra = entra
         self.store = store
         self.issuer = issuer
         self.faults = faults
         self.aad_signer = aad_signer
         self.untrusted_signer = untrusted_signer
-        # What a reset returns to: the lifetime the emulator was started with, and no clock offset.
+        # What a reset returns to: the lifetime the emulator was started with, no clock offset, the default
+        # page size of the Entra ID assignment listing.
         self._startup_token_ttl_seconds = issuer.test_ttl_seconds
         self.identity_provider = IdentityProvider(aad_signer)
         self._routes = {
@@ -155,10 +164,16 @@ class Admin:
 
     async def settings(self, request: web.Request) -> web.Response:
         return json_response(request, 200, {"tokenTtlSeconds": self.issuer.test_ttl_seconds,
-                                            "clockOffsetSeconds": self.clock.offset_seconds})
+                                            "clockOffsetSeconds": self.clock.offset_seconds,
+                                            "entraPageSize": self.entra.page_size})
 
     async def update_settings(self, request: web.Request) -> web.Response:
         document = await self._document(request)
+        # Checked before the others are applied: a refused update changes nothing.
+        size = document.get("entraPageSize")
+        if size is not None and (not is_int(size) or not 1 <= size <= MAX_PAGE_SIZE):
+            raise validation(f"entraPageSize must be an integer within [1, {MAX_PAGE_SIZE}] or null "
+                             f"(the default, {DEFAULT_PAGE_SIZE}).", target="entraPageSize")
         if "tokenTtlSeconds" in document:
             ttl = document["tokenTtlSeconds"]
             if ttl is not None and (not is_int(ttl) or not 1 <= ttl <= MAX_TEST_TTL_SECONDS):
@@ -172,6 +187,8 @@ class Admin:
                 raise validation(f"clockOffsetSeconds must be a number of seconds within +/-{MAX_OFFSET_SECONDS}.",
                                  target="clockOffsetSeconds")
             self.clock.offset_seconds = float(offset)
+        if "entraPageSize" in document:
+            self.entra.page_size = DEFAULT_PAGE_SIZE if size is None else size
         return await self.settings(request)
 
     async def mint_aad_token(self, request: web.Request) -> web.Response:
@@ -182,10 +199,19 @@ class Admin:
         extra = document.get("claims", {})
         if not isinstance(extra, dict):
             raise validation("claims must be an object.", target="claims")
-        claims = aad_claims(aud=document.get("aud", DEFAULT_AAD_AUDIENCE), oid=document.get("oid", str(uuid.uuid4())),
+        profile = document.get("profile")
+        if profile is not None and profile not in TOKEN_PROFILES:
+            raise validation(f"profile must be one of {', '.join(TOKEN_PROFILES)} or be left out.", target="profile")
+        audience, scopes = TOKEN_PROFILES.get(profile, (DEFAULT_AAD_AUDIENCE, DEFAULT_TEAMS_SCOPES))
+        groups = document.get("groups")
+        if groups is not None and (not isinstance(groups, list) or not all(isinstance(g, str) for g in groups)):
+            raise validation("groups must be an array of group object ids.", target="groups")
+        claims = aad_claims(aud=document.get("aud", audience), oid=document.get("oid", str(uuid.uuid4())),
                             appid=document.get("appid", str(uuid.uuid4())),
-                            scp=document.get("scp", DEFAULT_TEAMS_SCOPES), tenant=document.get("tid", DEV_TENANT_ID),
+                            scp=document.get("scp", scopes), tenant=document.get("tid", DEV_TENANT_ID),
                             expires_in=expires_in)
+        if groups is not None:
+            claims["groups"] = groups
         if "azp" in document:
             claims["azp"] = document["azp"]
             if "appid" not in document:
@@ -196,15 +222,16 @@ class Admin:
         return json_response(request, 200, {"token": signer.sign(claims)})
 
     async def reset(self, request: web.Request) -> web.Response:
-        """A clean state for the next test: no identity (tokens issued so far become unknown), no queued
-        fault, the startup settings. Keys, the access key and the resource id stay, so connection
-        strings and JWKS already handed out keep working."""
+        """A clean state for the next test: no identity and no assignment (tokens issued so far become
+        unknown or revoked), no queued fault, the startup settings. Keys, the access key and the resource
+        id stay, so connection strings and JWKS already handed out keep working."""
         if parse_object(await read_body(request), required=False):
             raise validation("A reset takes no options; send no body or {}.", target="body")
         self.store.reset()
         self.faults.clear()
         self.issuer.test_ttl_seconds = self._startup_token_ttl_seconds
         self.clock.offset_seconds = 0.0
+        self.entra.page_size = DEFAULT_PAGE_SIZE
         return await self.stats(request)
 
     async def stats(self, request: web.Request) -> web.Response:

@@ -28,7 +28,7 @@ log = logging.getLogger("acs_identity_emulator")
 
 _ADMIN_PREFIX = "/emulator/"
 # Operations authenticated by the resource's key or Azure AD token (the swagger's azure_auth); the others
-# (the Teams-extension exchange) check the caller's own bearer token in their handler.
+# (the Teams-extension and Entra ID exchanges) check the caller's own bearer token in their handler.
 RESOURCE_AUTH = "azure_auth"
 _AUTHORITY_PREFIX = "/adfs/"  # the development authority (identity_provider.py), behind the admin gate
 
@@ -66,6 +66,7 @@ class Pipeline:
         self.faults = faults
         self.admin = admin
         teams = service.teams_extension
+        entra = service.entra
         # The version table names every operation any version has; these are the ones the emulator serves.
         self._handlers: Dict[str, Handler] = {
             "create": lambda r, v, b, p: service.create(r, v, b),
@@ -78,6 +79,12 @@ class Pipeline:
             "teamsExtensionGetAssignment": teams.get,
             "teamsExtensionCreateOrReplaceAssignment": teams.put,
             "teamsExtensionDeleteAssignment": teams.delete,
+            "entraUsersExchangeAccessToken": entra.exchange,
+            "entraUsersListAssignments": entra.list_assignments,
+            "entraUsersUpdateAssignments": entra.update_assignments,
+            "entraUsersGetAssignment": entra.get,
+            "entraUsersCreateOrReplaceAssignment": entra.put,
+            "entraUsersDeleteAssignment": entra.delete,
         }
 
     async def handle(self, request: web.Request) -> web.StreamResponse:

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import time
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Collection, Dict, Mapping, Tuple
+from typing import Any, Callable, Collection, Dict, Mapping, Optional, Tuple
 
 from .errors import ApiError, unauthorized
 from .jsontext import is_finite_number
@@ -66,6 +66,20 @@ def verify_aad_token(keys: KeyRing, token: Any, audiences: Collection[str], now:
     if not_before is not None and (not is_finite_number(not_before) or not_before > now + NOT_BEFORE_LEEWAY_SECONDS):
         raise _bad_token("Provided access token is not valid yet (nbf).")
     return claims
+
+
+def user_token_claims(keys: KeyRing, authorization: Optional[str], audiences: Collection[str], now: float,
+                      token_name: str) -> Dict[str, Any]:
+    """The claims of the bearer token with which a user calls an exchange itself (``token_name`` names it in
+    the messages): 401 ``Unauthorized`` without one, ``InvalidAuthenticationInfo`` for another scheme (the
+    resource's key is not a user), ``InvalidAccessToken`` for a token :func:`verify_aad_token` refuses."""
+    if not authorization:
+        raise unauthorized("Unauthorized", f"The exchange needs {token_name} as 'Authorization: Bearer <token>'.")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        raise unauthorized("InvalidAuthenticationInfo", f"The exchange takes {token_name} as a Bearer token, not "
+                           "the resource's access key.")
+    return verify_aad_token(keys, token.strip(), audiences, now)
 
 
 class Authenticator:

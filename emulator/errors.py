@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, Dict, Optional
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -39,6 +40,20 @@ class ApiError(Exception):
 
 def validation(message: str, target: Optional[str] = None) -> ApiError:
     return ApiError(400, "ValidationError", message, target=target)
+
+
+def entra_guid(value: Any, target: str) -> str:
+    """An Entra ID tenant, object or client id in its canonical form (GUIDs compare in any case); 400
+    ``ValidationError`` naming ``target`` for anything else."""
+    if value is None:
+        raise validation(f"{target} is required: an Entra ID GUID.", target=target)
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return str(uuid.UUID(value))
+    except ValueError:
+        shown = f"'{shorten(value)}'" if isinstance(value, str) else type(value).__name__
+        raise validation(f"{target} must be an Entra ID GUID; got {shown}.", target=target) from None
 
 
 def unauthorized(code: str, message: str, **kwargs: Any) -> ApiError:

@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, List, Optional
 from aiohttp import web
 
 from .auth import verify_aad_token
+from .entra import EntraUsers
 from .errors import ApiError, shorten, unauthorized, validation
 from .keys import KeyRing
 from .repeatability import Repeatability
@@ -105,6 +106,7 @@ class IdentityService:
         self.clock = clock
         self.repeatability = Repeatability(store, clock)
         self.teams_extension = TeamsExtension(store, issuer, aad_keys, clock)
+        self.entra = EntraUsers(store, issuer, aad_keys, clock)
 
     def _live_identity(self, identity_id: str) -> Identity:
         if not _USER_ID.fullmatch(identity_id):

@@ -5,8 +5,8 @@ Fixtures:
 * ``acs_identity_service`` (session): an in-memory emulator on a free loopback port, started on first
   use and stopped at the end of the session; or, with ``--acs-connection-string``, the emulator or
   real resource that connection string names.
-* ``acs_identity`` (function): the same service with a clean state: every identity, queued fault and
-  changed setting of earlier tests is gone (on a real resource nothing can be reset, and nothing is).
+* ``acs_identity`` (function): the same service with a clean state: every identity, assignment, queued
+  fault and changed setting of earlier tests is gone (on a real resource nothing can be reset, and nothing is).
 
 Both are :class:`acs_identity_emulator.testing.EmulatorConnection` objects: ``connection_string``,
 ``endpoint``, ``access_key``, ``ca_cert``, ``is_emulator`` and the admin helpers (``inject_fault``,

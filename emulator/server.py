@@ -145,7 +145,7 @@ class Emulator:
         self.clock = ServerClock()
         service = IdentityService(self.store, self.issuer, aad_keys, config.token_ttl_minutes, clock=self.clock.now)
         admin = Admin(self.store, self.issuer, self.faults, self.aad_signer, Signer(aad_key_untrusted()),
-                      clock=self.clock)
+                      entra=service.entra, clock=self.clock)
         auth = Authenticator(decode_access_key(self.access_key_text), aad_keys, clock=self.clock.now)
         self.pipeline = Pipeline(service, auth, self.faults, admin)
         self.app = build_app(self.pipeline, self.clock, client_timeout=config.client_timeout)

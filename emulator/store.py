@@ -1,4 +1,5 @@
-"""SQLite storage for identities, Teams Phone extensibility assignments and repeatable creates.
+"""SQLite storage for identities, Teams Phone extensibility assignments and repeatable creates (the Entra ID
+assignments are in ``entra_store.py``, on the same connection).
 
 Every change a client is told about (create, revoke, delete, an assignment written or deleted) is
 committed before the handler returns, so an acknowledged write survives a crash. The one exception
@@ -16,6 +17,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from .entra_store import EntraAssignmentStore
 
 log = logging.getLogger("acs_identity_emulator")
 
@@ -96,6 +99,7 @@ class Store:
             # FULL makes each WAL commit durable before COMMIT returns.
             self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self.entra = EntraAssignmentStore(self._db, self.transaction)
         self._cache: OrderedDict[str, Identity] = OrderedDict()
         self._cache_limit = cache_limit
         self._dirty: Set[str] = set()
@@ -245,6 +249,7 @@ class Store:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM identities")
             self._db.execute("DELETE FROM teams_extension_assignments")
+            self.entra.clear()
             self._db.execute("DELETE FROM repeatable_requests")
             self._db.execute("COMMIT")
         except sqlite3.Error:
@@ -297,7 +302,7 @@ class Store:
         ).fetchone()
         assignments = self._db.execute("SELECT COUNT(*) FROM teams_extension_assignments").fetchone()[0]
         return {"identities": live, "deletedIdentities": deleted, "cachedIdentities": len(self._cache),
-                "teamsExtensionAssignments": assignments}
+                "teamsExtensionAssignments": assignments, "entraAssignments": self.entra.count()}
 
     def close(self) -> None:
         self.flush()

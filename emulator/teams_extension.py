@@ -15,8 +15,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from aiohttp import web
 
-from .auth import verify_aad_token
-from .errors import ApiError, shorten, unauthorized, validation
+from .auth import user_token_claims
+from .errors import ApiError, entra_guid, shorten, unauthorized, validation
 from .keys import KeyRing
 from .store import Assignment, Store
 from .tokens import TokenIssuer
@@ -29,16 +29,6 @@ PRINCIPAL_ENUM = "TeamsExtensionPrincipalType"
 #: One documentation page spells the resource-account type this way; accepted and returned as sent.
 PRINCIPAL_ALIASES = frozenset({"teamsResourceAccount"})
 MAX_CLIENT_IDS = 100
-
-
-def _guid(value: Any, target: str) -> str:
-    try:
-        if not isinstance(value, str):
-            raise ValueError(value)
-        return str(uuid.UUID(value))
-    except ValueError:
-        shown = shorten(value) if isinstance(value, str) else type(value).__name__
-        raise validation(f"{target} must be an Entra ID GUID; got '{shown}'.", target=target) from None
 
 
 def not_found() -> ApiError:
@@ -67,7 +57,7 @@ class TeamsExtension:
 
     @staticmethod
     def _principal(params: Mapping[str, str]) -> tuple:
-        return _guid(params["tenantId"], "tenantId"), _guid(params["objectId"], "objectId")
+        return entra_guid(params["tenantId"], "tenantId"), entra_guid(params["objectId"], "objectId")
 
     async def get(self, request: web.Request, version: ApiVersion, body: bytes,
                   params: Mapping[str, str]) -> web.Response:
@@ -95,7 +85,7 @@ class TeamsExtension:
         if not isinstance(value, list) or not value or len(value) > MAX_CLIENT_IDS:
             raise validation(f"clientIds must be an array of 1 to {MAX_CLIENT_IDS} Entra ID client ids, or be left "
                              "out.", target="clientIds")
-        return list(dict.fromkeys(_guid(item, "clientIds") for item in value))
+        return list(dict.fromkeys(entra_guid(item, "clientIds") for item in value))
 
     async def delete(self, request: web.Request, version: ApiVersion, body: bytes,
                      params: Mapping[str, str]) -> web.Response:
@@ -121,14 +111,8 @@ class TeamsExtension:
                                             "accessToken": {"token": token, "expiresOn": iso_utc(expires)}})
 
     def _user_claims(self, authorization: Optional[str]) -> Dict[str, Any]:
-        if not authorization:
-            raise unauthorized("Unauthorized", "The exchange needs the Teams Phone user's Entra ID access token as "
-                               "'Authorization: Bearer <token>'.")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer":
-            raise unauthorized("InvalidAuthenticationInfo", "The exchange takes the Teams Phone user's Entra ID access "
-                               "token as a Bearer token, not the resource's access key.")
-        claims = verify_aad_token(self.aad_keys, token.strip(), AUDIENCES, self.clock())
+        claims = user_token_claims(self.aad_keys, authorization, AUDIENCES, self.clock(),
+                                   "the Teams Phone user's Entra ID access token")
         granted = claims.get("scp")
         if not isinstance(granted, str) or PERMISSION not in granted.split():
             raise unauthorized("InvalidAccessToken",

@@ -132,9 +132,47 @@ class EmulatorConnection:
     def stats(self) -> Dict[str, Any]:
         return self.admin("GET", "stats")
 
+    def mint_entra_user_token(self, *, tenant_id: str, object_id: str, client_id: str, groups: Sequence[str] = (),
+                              **fields: Any) -> str:
+        """An Entra ID user's access token for the Entra ID exchange (audience
+        ``https://communication.azure.com/clients``), acquired through client application ``client_id``;
+        ``groups`` become its group claims. ``fields`` as for ``mint_aad_token`` (``expires_in``, ``claims``, ...)."""
+        return self.mint_aad_token(profile="entraUser", tid=tenant_id, oid=object_id, appid=client_id,
+                                   groups=list(groups), **fields)
+
+    def mint_teams_extension_user_token(self, *, tenant_id: str, object_id: str, client_id: Optional[str] = None,
+                                        **fields: Any) -> str:
+        """A Teams Phone user's access token for the Teams Phone extensibility exchange (audience
+        ``https://auth.msft.communication.azure.com``, ``scp`` ``TeamsExtension.ManageCalls``)."""
+        if client_id is not None:
+            fields["appid"] = client_id
+        return self.mint_aad_token(profile="teamsExtensionUser", tid=tenant_id, oid=object_id, **fields)
+
+    def set_entra_page_size(self, size: Optional[int]) -> None:
+        """Assignments per page of the Entra ID assignment listing; None restores the default (100)."""
+        self.admin("POST", "settings", {"entraPageSize": size})
+
     def __repr__(self) -> str:
         # The connection string carries the access key: never shown.
         return f"{type(self).__name__}(endpoint={self.endpoint!r}, is_emulator={self.is_emulator!r})"
+
+
+def _read_shared_file(handle: Any) -> bytes:
+    """All of a file the child process is still writing to, without moving its write position.
+
+    The child writes through the same open file (and so the same offset): a seek-and-read here would
+    make its next lines overwrite the start of the log. ``os.pread`` reads at an offset of its own.
+    """
+    if not hasattr(os, "pread"):  # Windows: no shared-offset-safe read; good enough once the child is quiet
+        handle.seek(0)
+        return handle.read()
+    chunks, offset = [], 0
+    while True:
+        chunk = os.pread(handle.fileno(), 65536, offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
 
 
 class EmulatorProcess(EmulatorConnection):
@@ -192,8 +230,7 @@ class EmulatorProcess(EmulatorConnection):
     def stderr_text(self) -> str:
         if self._stderr.closed:
             return self._stderr_text or ""
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace")
+        return _read_shared_file(self._stderr).decode("utf-8", "replace")
 
     def stop(self) -> int:
         """SIGTERM and wait; returns the exit code."""

@@ -5,6 +5,7 @@ import secrets
 import time
 from typing import Any, Dict, Iterable, Optional, Tuple
 
+from .entra_store import GRANTS_CLAIM
 from .keys import KeyRing, MalformedToken, Signer, split_token
 from .store import Assignment, Identity, Store
 
@@ -68,21 +69,28 @@ class TokenIssuer:
 
     def issue_for_teams_extension_user(self, assignment: Assignment, expires: int) -> Tuple[str, str, int]:
         """(identity id, token, expiry) for an assignment's principal; the token expires with its Entra token."""
+        return self.issue_for_assigned_user(f"{assignment.tenant_id}_{assignment.object_id}", "voip", expires,
+                                            {ASSIGNMENT_CLAIM: assignment.generation})
+
+    def issue_for_assigned_user(self, suffix: str, acs_scope: str, expires: int,
+                                grant: Dict[str, Any]) -> Tuple[str, str, int]:
+        """(identity id, token, expiry) for ``8:acs:<resource>_<suffix>``, a user an assignment lets exchange its
+        Entra ID token (which expires at ``expires``); ``grant``: the private claims naming that assignment."""
         now = int(time.time())
         if self.test_ttl_seconds is not None:
             expires = min(expires, now + self.test_ttl_seconds)
-        skype_id = f"acs:{self.resource_id}_{assignment.tenant_id}_{assignment.object_id}"
+        skype_id = f"acs:{self.resource_id}_{suffix}"
         claims = {
             "skypeid": skype_id,
             "scp": ACS_USER_SCP,
             "csi": str(now),
             "exp": expires,
-            "acsScope": "voip",
+            "acsScope": acs_scope,
             "resourceId": self.resource_id,
             "resourceLocation": self.location,
             "iat": now,
             "jti": secrets.token_hex(8),
-            ASSIGNMENT_CLAIM: assignment.generation,
+            **grant,
         }
         return "8:" + skype_id, self.signer.sign(claims), expires
 
@@ -96,7 +104,11 @@ class TokenIssuer:
             return {"valid": False, "reason": "bad-signature"}
         info: Dict[str, Any] = {"expiresAt": claims.get("exp"), "skypeid": claims.get("skypeid")}
         skype_id = claims.get("skypeid")
-        if ASSIGNMENT_CLAIM in claims and isinstance(skype_id, str):
+        if GRANTS_CLAIM in claims:
+            # An Entra ID user's token: valid while an assignment it was exchanged under exists.
+            if not store.entra.holds(claims[GRANTS_CLAIM]):
+                return {"valid": False, "reason": "revoked", **info}
+        elif ASSIGNMENT_CLAIM in claims and isinstance(skype_id, str):
             # acs:<resource>_<tenant>_<user>: valid while the assignment it was issued under exists.
             _, tenant_id, object_id = (skype_id.split("_") + ["", ""])[:3]
             assignment = store.get_assignment(tenant_id, object_id)

@@ -36,6 +36,10 @@ def user_path(user_id: str, action: str = "") -> str:
     return "/identities/" + quote(user_id, safe="") + (f"/:{action}" if action else "")
 
 
+ENTRA_ASSIGNMENTS = "/access/entra/assignments"
+MERGE_PATCH = "application/merge-patch+json"
+
+
 @dataclass
 class Reply:
     status: int
@@ -123,14 +127,34 @@ class RawClient:
     def exchange_teams_extension(self, version: str, bearer: Optional[str], body: Any = b"{}",
                                  **kwargs: Any) -> Reply:
         """The Teams-extension exchange: not HMAC-signed, the caller's Entra ID token is the credential."""
+        return self._user_exchange("/access/teamsExtension/:exchangeAccessToken", version, bearer, body, **kwargs)
+
+    def _user_exchange(self, path: str, version: str, bearer: Optional[str], body: Any, **kwargs: Any) -> Reply:
         headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
-        return self.send("POST", f"/access/teamsExtension/:exchangeAccessToken?api-version={version}", body,
-                         sign_request=False, headers={**headers, **kwargs.pop("headers", {})}, **kwargs)
+        return self.send("POST", f"{path}?api-version={version}", body, sign_request=False,
+                         headers={**headers, **kwargs.pop("headers", {})}, **kwargs)
 
     def new_user(self, version: str = "2021-03-07") -> str:
         reply = self.create(version)
         assert reply.status == 201, reply.raw
         return reply.json["identity"]["id"]
+
+    # -- Entra ID users (2025-03-02-preview) ----------------------------------------------------
+    def entra_assignment(self, method: str, object_id: str, version: str, body: Any = None,
+                         **kwargs: Any) -> Reply:
+        return self.send(method, f"{ENTRA_ASSIGNMENTS}/{quote(object_id, safe='')}?api-version={version}", body,
+                         **kwargs)
+
+    def entra_list(self, version: str, query: str = "", **kwargs: Any) -> Reply:
+        return self.send("GET", f"{ENTRA_ASSIGNMENTS}?api-version={version}{query}", **kwargs)
+
+    def entra_update(self, version: str, body: Any, content_type: str = MERGE_PATCH, **kwargs: Any) -> Reply:
+        headers = {"Content-Type": content_type, **kwargs.pop("headers", {})}
+        return self.send("PATCH", f"{ENTRA_ASSIGNMENTS}?api-version={version}", body, headers=headers, **kwargs)
+
+    def exchange_entra(self, version: str, bearer: Optional[str], body: Any = b"{}", **kwargs: Any) -> Reply:
+        """The Entra ID exchange: not HMAC-signed, the user's own Entra ID token is the credential."""
+        return self._user_exchange("/access/entra/:exchangeAccessToken", version, bearer, body, **kwargs)
 
 
 def decode_jwt(token: str) -> tuple:

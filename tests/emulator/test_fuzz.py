@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acs_identity_emulator.testing import running_emulator
+from acs_identity_emulator.versions import VERSIONS as SERVED_VERSIONS
 
 from .hmac_client import RawClient, sign
 
@@ -43,14 +44,14 @@ def _load_swagger_facts():
 
 
 facts = _load_swagger_facts()
-VERSIONS = facts.versions()
+# Every swagger version the emulator serves (a version is in swagger/ before the emulator serves it).
+VERSIONS = [version for version in facts.versions() if version in SERVED_VERSIONS]
 NEWEST = VERSIONS[-1]
 CUSTOM_ID_VERSION = next(v for v in VERSIONS if "customId" in facts.load(v)["definitions"][
     "CommunicationIdentityCreateRequest"]["properties"])
-# In the swagger, not served by the emulator yet (the Entra ID issue builds them; test_teams_extension.py
-# pins their 501): fuzzing them would only meet that answer.
-NOT_EMULATED = {"EntraUsers_ExchangeAccessToken", "EntraUsers_ListAssignments", "EntraUsers_UpdateAssignments",
-                "EntraUsers_GetAssignment", "EntraUsers_CreateOrReplaceAssignment", "EntraUsers_DeleteAssignment"}
+# The version with the Entra ID operations (2025-03-02-preview).
+ENTRA_VERSION = next(v for v in VERSIONS if "EntraUsers_ListAssignments" in
+                     {op.operation_id for op in facts.operations(v)})
 TEAMS_EXCHANGE = "/access/teamsExtension/:exchangeAccessToken"
 # Teams Phone extensibility principals the fuzzer addresses: (tenant, object id), a few, so a PUT is seen
 # by later GETs, DELETEs and exchanges.
@@ -61,6 +62,14 @@ FAULT_EXAMPLES = 120
 JSON_TYPE = "application/json; charset=utf-8"
 COUNTS = {"service": 0, "admin": 0, "faults": 0, "faulted_requests": 0, "success": 0}
 SUCCESS_BY_OPERATION: Dict[str, int] = {}
+# Entra ID principals the fuzzer addresses (a few, so a PUT is seen by later GETs, DELETEs and exchanges): users
+# of one tenant, the tenant itself, and one client application their assignments list. The users are members of
+# a group the fuzzer never addresses, whose assignment keeps their exchanges covered.
+ENTRA_TENANT, ENTRA_CLIENT, ENTRA_GROUP = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+ENTRA_USERS = [str(uuid.uuid4()) for _ in range(3)]
+ENTRA_OBJECTS = [*ENTRA_USERS, ENTRA_TENANT]
+ENTRA_EXCHANGE = "/access/entra/:exchangeAccessToken"
+MERGE_PATCH = "application/merge-patch+json"
 HYPOTHESIS = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=True)
 
 
@@ -81,6 +90,7 @@ class Operation:
     def __init__(self, version: str, op: Any) -> None:
         self.version = version
         self.operation_id = op.operation_id
+        self.consumes = op.spec.get("consumes", [None])[0]
         self.method = op.method.upper()
         self.path = op.path
         body = op.body_parameter
@@ -91,8 +101,7 @@ class Operation:
         }
 
 
-OPERATIONS = [Operation(version, op) for version in VERSIONS for op in facts.operations(version)
-              if op.operation_id not in NOT_EMULATED]
+OPERATIONS = [Operation(version, op) for version in VERSIONS for op in facts.operations(version)]
 
 
 def success_validators(version: str, status: int) -> List[Optional[jsonschema.Draft4Validator]]:
@@ -108,23 +117,38 @@ JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=
                            | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
 
 
-def from_schema(schema: Dict[str, Any], definitions: Dict[str, Any], depth: int = 0) -> st.SearchStrategy:
+# Fields the swagger types as strings that the service takes as Entra ID GUIDs: drawn mostly from the known
+# principals, so schema-valid bodies reach past validation.
+GUID_FIELDS = {"tenantId": [ENTRA_TENANT], "clientIds": [ENTRA_CLIENT]}
+
+
+def from_schema(schema: Dict[str, Any], definitions: Dict[str, Any], depth: int = 0,
+                name: Optional[str] = None) -> st.SearchStrategy:
     """Values valid for a swagger schema (the subset these documents use)."""
     if "$ref" in schema:
-        return from_schema(definitions[schema["$ref"].split("/")[-1]], definitions, depth + 1)
+        return from_schema(definitions[schema["$ref"].split("/")[-1]], definitions, depth + 1, name)
+    if "anyOf" in schema:  # x-nullable, as strip_extensions spells it
+        return st.one_of([from_schema(sub, definitions, depth + 1, name) for sub in schema["anyOf"]])
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
     kind = schema.get("type")
+    if kind == "null":
+        return st.none()
+    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):  # the Entra bulk update
+        values = from_schema(schema["additionalProperties"], definitions, depth + 1)
+        return st.dictionaries(st.sampled_from(ENTRA_OBJECTS) | st.text(max_size=8), values, max_size=3)
     if kind == "object":
         properties = schema.get("properties", {})
         required = set(schema.get("required", []))
         return st.fixed_dictionaries(
-            {name: from_schema(properties[name], definitions, depth + 1) for name in sorted(required)},
-            optional={name: from_schema(sub, definitions, depth + 1)
-                      for name, sub in properties.items() if name not in required},
+            {key: from_schema(properties[key], definitions, depth + 1, key) for key in sorted(required)},
+            optional={key: from_schema(sub, definitions, depth + 1, key)
+                      for key, sub in properties.items() if key not in required},
         )
     if kind == "array":
-        return st.lists(from_schema(schema.get("items", {}), definitions, depth + 1), max_size=6)
+        return st.lists(from_schema(schema.get("items", {}), definitions, depth + 1, name), max_size=6)
+    if kind == "string" and name in GUID_FIELDS:
+        return st.sampled_from(GUID_FIELDS[name]) | st.uuids().map(str)
     if kind == "string":
         return st.text(min_size=schema.get("minLength", 0), max_size=min(schema.get("maxLength", 40), 300))
     if kind == "integer":
@@ -242,9 +266,12 @@ def service_request(draw) -> Dict[str, Any]:
                                      "/identities/x/y/z", path.replace("/:", "/"), path + "/extra"]))
     identity = draw(HOSTILE_ID if wild or broken == "id" else KNOWN)
     principal = draw(st.sampled_from(PRINCIPALS))
+    entra_object = draw(st.sampled_from(ENTRA_OBJECTS))
     if wild or broken == "id":
         principal = (draw(st.sampled_from([principal[0]]) | HOSTILE_ID.filter(lambda x: isinstance(x, str))),
                      draw(st.sampled_from([principal[1]]) | HOSTILE_ID.filter(lambda x: isinstance(x, str))))
+        entra_object = draw(HOSTILE_ID.filter(lambda x: isinstance(x, str)))
+    entra_user = draw(st.sampled_from(ENTRA_USERS))
     safe = draw(st.sampled_from(["", ":", ":/", "%"])) if wild or broken == "id" else ""
     query = f"api-version={operation.version}"
     if wild or broken == "query":
@@ -256,13 +283,13 @@ def service_request(draw) -> Dict[str, Any]:
         body = draw(body_strategy(operation, hostile=True))
     else:
         body = draw(body_strategy(operation, hostile=False))
-    headers = {}
+    headers = {"Content-Type": operation.consumes} if operation.consumes == MERGE_PATCH else {}
     if wild or broken == "headers":
-        headers = draw(st.dictionaries(HEADER_NAMES, HEADER_VALUES, min_size=1, max_size=4))
+        headers.update(draw(st.dictionaries(HEADER_NAMES, HEADER_VALUES, min_size=1, max_size=4)))
     auth = draw(st.sampled_from(AUTH_MODES)) if wild or broken == "auth" else "valid"
     return {
         "operation": operation.operation_id, "method": method, "path": path, "id": identity, "principal": principal,
-        "safe": safe, "query": query, "body": body,
+        "entra_object": entra_object, "entra_user": entra_user, "safe": safe, "query": query, "body": body,
         "headers": {k: v for k, v in headers.items() if k.lower() not in RESERVED_HEADERS}, "auth": auth,
     }
 
@@ -272,10 +299,12 @@ def resolve(request: Dict[str, Any], known: List[str]) -> Dict[str, Any]:
     identity = request["id"]
     if isinstance(identity, Known):
         identity = known[identity.index] + identity.suffix
-    tenant, object_id = request["principal"]
-    path = (request["path"].replace("{id}", quote(identity, safe=request["safe"]))
-            .replace("{tenantId}", quote(tenant, safe=request["safe"]))
-            .replace("{objectId}", quote(object_id, safe=request["safe"])))
+    # Teams Phone extensibility assignments are addressed by tenant and object id, Entra ID ones by object id.
+    tenant, object_id = request["principal"] if "{tenantId}" in request["path"] else (None, request["entra_object"])
+    path = request["path"].replace("{id}", quote(identity, safe=request["safe"]))
+    if tenant is not None:
+        path = path.replace("{tenantId}", quote(tenant, safe=request["safe"]))
+    path = path.replace("{objectId}", quote(object_id, safe=request["safe"]))
     return {**request, "target": path + ("?" + request["query"] if request["query"] else "")}
 
 
@@ -287,7 +316,7 @@ ADMIN_PATHS = ["health", "jwks", "tokens/validate", "faults", "settings", "aad/t
 def admin_request(draw) -> Dict[str, Any]:
     subpath = draw(st.sampled_from(ADMIN_PATHS) | st.text(TOKEN_CHARS, max_size=12))
     known = st.sampled_from(["token", "oid", "appid", "azp", "aud", "expires_in", "claims", "untrusted", "scp",
-                             "tokenTtlSeconds"])
+                             "tokenTtlSeconds", "profile", "groups", "entraPageSize"])
     document = draw(st.dictionaries(known | st.text(max_size=8), JSON_VALUES, max_size=4) | JSON_VALUES)
     return {
         "method": draw(st.sampled_from(["GET", "POST", "DELETE", "PUT"])),
@@ -300,7 +329,8 @@ def admin_request(draw) -> Dict[str, Any]:
 
 # -- sending and checking --------------------------------------------------------------------
 
-USER_TOKENS: Dict[Tuple[str, str], str] = {}  # principal -> its Entra ID token, minted by the fixture
+USER_TOKENS: Dict[Tuple[str, str], str] = {}  # Teams Phone principal -> its Entra ID token, minted by the fixture
+ENTRA_TOKENS: Dict[str, str] = {}  # Entra ID user -> its access token, minted by the fixture
 
 
 def authorization(client: RawClient, request: Dict[str, Any]) -> Dict[str, str]:
@@ -311,6 +341,9 @@ def authorization(client: RawClient, request: Dict[str, Any]) -> Dict[str, str]:
     if mode == "valid" and request["path"] == TEAMS_EXCHANGE and tuple(request["principal"]) in USER_TOKENS:
         # The exchange's credential is the Teams Phone user's own token, not the resource's key.
         return {"Authorization": f"Bearer {USER_TOKENS[tuple(request['principal'])]}"}
+    if mode == "valid" and request["path"] == ENTRA_EXCHANGE:
+        # Likewise the Entra ID user's own token.
+        return {"Authorization": f"Bearer {ENTRA_TOKENS[request['entra_user']]}"}
     if mode == "garbage":
         return {"Authorization": "HMAC-SHA256 nonsense"}
     if mode == "bearer-garbage":
@@ -381,10 +414,16 @@ def fuzzed():
         known.append(client.create(CUSTOM_ID_VERSION, {"customId": "fuzz-known"}).json["identity"]["id"])
         assert len(known) == KNOWN_COUNT
         for tenant, object_id in PRINCIPALS:
-            USER_TOKENS[(tenant, object_id)] = emulator.mint_aad_token(
-                tid=tenant, oid=object_id, aud="https://auth.msft.communication.azure.com",
-                scp="TeamsExtension.ManageCalls", expires_in=3 * 3600)
+            USER_TOKENS[(tenant, object_id)] = emulator.mint_teams_extension_user_token(
+                tenant_id=tenant, object_id=object_id, expires_in=3 * 3600)
         assert client.assignment("PUT", *PRINCIPALS[0], NEWEST, {"principalType": "user"}).status == 201
+        for user in ENTRA_USERS:
+            ENTRA_TOKENS[user] = emulator.mint_entra_user_token(tenant_id=ENTRA_TENANT, object_id=user,
+                                                                client_id=ENTRA_CLIENT, groups=[ENTRA_GROUP],
+                                                                expires_in=3 * 3600)
+        for object_id, principal_type in ((ENTRA_TENANT, "tenant"), (ENTRA_GROUP, "group")):
+            grant = {"tenantId": ENTRA_TENANT, "principalType": principal_type, "clientIds": [ENTRA_CLIENT]}
+            assert client.entra_assignment("PUT", object_id, ENTRA_VERSION, grant).status == 201
         yield emulator, client, known
         assert client.create(NEWEST).status == 201
         assert "Traceback" not in emulator.stderr_text()
@@ -392,7 +431,8 @@ def fuzzed():
     total = COUNTS["service"] + COUNTS["admin"]
     print(f"\nfuzz: {total} requests fuzzed ({COUNTS['service']} service, {COUNTS['admin']} admin); "
           f"{COUNTS['success']} answered 2xx; {COUNTS['faults']} faults injected covering "
-          f"{COUNTS['faulted_requests']} requests; no 5xx, server up")
+          f"{COUNTS['faulted_requests']} requests; no 5xx, server up; 2xx of the Entra ID operations: "
+          f"{ {op: n for op, n in sorted(SUCCESS_BY_OPERATION.items()) if op.startswith('EntraUsers_')} }")
 
 
 @pytest.mark.slow
@@ -421,7 +461,8 @@ def test_fuzz_service_surface(fuzzed):
     # (The Teams user exchange's body is a signed Azure AD token that no schema describes: test_versions.py
     # covers its successes.)
     expected = {op.operation_id for op in OPERATIONS} - {"CommunicationIdentity_ExchangeTeamsUserAccessToken"}
-    assert set(SUCCESS_BY_OPERATION) >= expected, SUCCESS_BY_OPERATION
+    assert {op for op in expected if op.startswith("EntraUsers_")} and set(SUCCESS_BY_OPERATION) >= expected, \
+        SUCCESS_BY_OPERATION
 
 
 @pytest.mark.slow
@@ -437,7 +478,8 @@ def test_fuzz_admin_surface(fuzzed):
             # A fuzzed admin call may succeed (a fault queued, a setting changed): undo it so the
             # service fuzzing and the faults below see a normal emulator.
             emulator.clear_faults()
-            emulator.admin("POST", "settings", {"tokenTtlSeconds": None, "clockOffsetSeconds": 0})
+            emulator.admin("POST", "settings", {"tokenTtlSeconds": None, "clockOffsetSeconds": 0,
+                                                "entraPageSize": None})
 
     run()
     assert client.create(NEWEST).status == 201

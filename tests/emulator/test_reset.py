@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import urllib.request
+import uuid
 
 import pytest
 
@@ -43,14 +44,40 @@ def test_reset_forgets_every_identity_and_keeps_the_keys(emulator):
     assert [key["kid"] for key in emulator.jwks()["keys"]] == kids
 
 
+def test_reset_forgets_the_assignments_of_both_kinds_and_revokes_their_tokens(emulator):
+    client = RawClient(emulator.endpoint, emulator.access_key)
+    tenant, user, app = (str(uuid.uuid4()) for _ in range(3))
+    entra = {"tenantId": tenant, "principalType": "user", "clientIds": [app]}
+    assert client.entra_assignment("PUT", user, PREVIEW, entra).status == 201
+    assert client.assignment("PUT", tenant, user, PREVIEW, {"principalType": "user"}).status == 201
+    entra_token = client.exchange_entra(PREVIEW, emulator.mint_entra_user_token(
+        tenant_id=tenant, object_id=user, client_id=app)).json["accessToken"]["token"]
+    teams_token = client.exchange_teams_extension(PREVIEW, emulator.mint_teams_extension_user_token(
+        tenant_id=tenant, object_id=user)).json["accessToken"]["token"]
+    assert (emulator.stats()["entraAssignments"], emulator.stats()["teamsExtensionAssignments"]) == (1, 1)
+
+    answer = emulator.reset()
+
+    assert (answer["entraAssignments"], answer["teamsExtensionAssignments"]) == (0, 0)
+    assert client.entra_list(PREVIEW).json == {"value": []}
+    assert client.entra_assignment("GET", user, PREVIEW).status == 404
+    assert client.assignment("GET", tenant, user, PREVIEW).status == 404
+    assert [emulator.token_status(token)["reason"] for token in (entra_token, teams_token)] == ["revoked"] * 2
+    # A principal assigned again after the reset does not bring the old tokens back.
+    assert client.entra_assignment("PUT", user, PREVIEW, entra).status == 201
+    assert emulator.token_status(entra_token)["reason"] == "revoked"
+
+
 def test_reset_clears_faults_and_restores_the_startup_settings(emulator):
     emulator.set_token_ttl_seconds(5)
     emulator.set_clock_offset_seconds(600)
+    emulator.set_entra_page_size(2)
     emulator.inject_fault(status=503, count=5)
 
     emulator.reset()
 
-    assert emulator.admin("GET", "settings") == {"tokenTtlSeconds": STARTUP_TTL, "clockOffsetSeconds": 0}
+    assert emulator.admin("GET", "settings") == {"tokenTtlSeconds": STARTUP_TTL, "clockOffsetSeconds": 0,
+                                                 "entraPageSize": 100}
     assert emulator.admin("GET", "faults") == {"faults": []}
     assert RawClient(emulator.endpoint, emulator.access_key).create(V).status == 201
 

@@ -165,13 +165,6 @@ def test_exchange_checks_the_bearer_token(client, emulator):
     assert client.exchange_teams_extension(V, user_token(emulator, tenant, oid), body=b"[]").status == 400
 
 
-def test_entra_operations_are_not_served_yet(client):
-    """The Entra ID operations are in 2025-03-02-preview's swagger; the emulator says plainly it lacks them."""
-    reply = client.send("GET", "/access/entra/assignments?api-version=2025-03-02-preview")
-    assert reply.status == 501 and reply.error["code"] == "NotImplemented"
-    assert client.send("GET", f"/access/entra/assignments?api-version={V}").status == 400
-
-
 def test_assignment_faults_use_the_table_names(client, emulator):
     tenant, oid = _ids()
     emulator.inject_fault(operation="teamsExtensionCreateOrReplaceAssignment", status=503, count=1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import re
 import socket
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
@@ -20,7 +21,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
 from acs_identity_emulator.testing import running_emulator
-from azure.communication.identity import CommunicationIdentityClient
+from azure.communication.identity import CommunicationIdentityClient, EntraAssignment
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -68,6 +69,37 @@ def _teams_aad_token(emulator, client):
     return emulator.mint_aad_token(oid=TEAMS_USER, appid=TEAMS_APP, aud=TEAMS_AUDIENCE)
 
 
+def _new_principal(emulator, client):
+    """(tenant id, object id) of no assignment yet."""
+    return str(uuid.uuid4()), str(uuid.uuid4())
+
+
+def _teams_extension_assignment(emulator, client):
+    tenant, object_id = _new_principal(emulator, client)
+    client.upsert_teams_extension_assignment(tenant, object_id, "user")
+    return tenant, object_id
+
+
+def _entra_assignment(emulator, client):
+    tenant, object_id = _new_principal(emulator, client)
+    client.upsert_entra_assignment(tenant, object_id, "user", [TEAMS_APP])
+    return object_id
+
+
+def _every_item(paged):
+    """All the assignments of a listing: a list (sync), or an awaitable of one (aio)."""
+    if hasattr(paged, "__aiter__"):
+        async def collect():
+            return [item async for item in paged]
+        return collect()
+    return list(paged)
+
+
+def _bulk_update(client, principal):
+    tenant, object_id = principal
+    return client.update_entra_assignments({object_id: EntraAssignment(object_id, tenant, "user", [TEAMS_APP])})
+
+
 OPERATIONS = {
     "create_user": Operation("create", "POST", None, lambda e, c: None, lambda client, _: client.create_user()),
     "create_user_and_token": Operation("create", "POST", None, lambda e, c: None,
@@ -83,6 +115,26 @@ OPERATIONS = {
                                                                                               TEAMS_USER)),
     "delete_user": Operation("delete", "DELETE", None, _new_user, lambda client, user: client.delete_user(user)),
     "get_user": Operation("get", "GET", PREVIEW, _new_user, lambda client, user: client.get_user(user)),
+    "get_teams_extension_assignment": Operation(
+        "teamsExtensionGetAssignment", "GET", None, _teams_extension_assignment,
+        lambda client, principal: client.get_teams_extension_assignment(*principal)),
+    "upsert_teams_extension_assignment": Operation(
+        "teamsExtensionCreateOrReplaceAssignment", "PUT", None, _new_principal,
+        lambda client, principal: client.upsert_teams_extension_assignment(*principal, "user")),
+    "delete_teams_extension_assignment": Operation(
+        "teamsExtensionDeleteAssignment", "DELETE", None, _teams_extension_assignment,
+        lambda client, principal: client.delete_teams_extension_assignment(*principal)),
+    "list_entra_assignments": Operation("entraUsersListAssignments", "GET", PREVIEW, lambda e, c: None,
+                                        lambda client, _: _every_item(client.list_entra_assignments())),
+    "get_entra_assignment": Operation("entraUsersGetAssignment", "GET", PREVIEW, _entra_assignment,
+                                      lambda client, object_id: client.get_entra_assignment(object_id)),
+    "upsert_entra_assignment": Operation(
+        "entraUsersCreateOrReplaceAssignment", "PUT", PREVIEW, _new_principal,
+        lambda client, principal: client.upsert_entra_assignment(*principal, "user", [TEAMS_APP])),
+    "delete_entra_assignment": Operation("entraUsersDeleteAssignment", "DELETE", PREVIEW, _entra_assignment,
+                                         lambda client, object_id: client.delete_entra_assignment(object_id)),
+    "update_entra_assignments": Operation("entraUsersUpdateAssignments", "PATCH", PREVIEW, _new_principal,
+                                          _bulk_update),
 }
 
 

@@ -3,10 +3,8 @@ the exchange itself (the credential's, not this client's) is made with raw reque
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 import uuid
+import warnings
 
 import pytest
 from azure.core.credentials import AzureKeyCredential
@@ -20,6 +18,9 @@ from azure.communication.identity import (
 )
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
 
+from .exchanges import TEAMS_EXTENSION, user_exchange
+from .local_errors import assert_validation_error
+
 V = ApiVersion.V2025_06_30
 AUDIENCE = "https://auth.msft.communication.azure.com"
 
@@ -28,16 +29,8 @@ def _client(emulator, **kwargs):
     return CommunicationIdentityClient.from_connection_string(emulator.connection_string, **kwargs)
 
 
-def exchange(emulator, entra_token):
-    """POST /access/teamsExtension/:exchangeAccessToken with the user's bearer token: (status, document)."""
-    request = urllib.request.Request(
-        f"{emulator.endpoint}/access/teamsExtension/:exchangeAccessToken?api-version={V.value}", data=b"{}",
-        method="POST", headers={"Authorization": f"Bearer {entra_token}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+def exchange(emulator, bearer):
+    return user_exchange(emulator, TEAMS_EXTENSION, V.value, bearer)
 
 
 def test_upsert_get_delete_and_the_default_version(emulator):
@@ -85,25 +78,50 @@ def test_a_principal_type_the_service_does_not_know_is_its_400(emulator):
 
 
 def test_arguments_are_checked_before_any_request(closed_port_endpoint):
+    """As for Entra ID assignments: what the service answers 400 to is its ValidationError (naming the wire
+    field) and a ValueError, a wrong type a TypeError; nothing is sent (the endpoint's port is closed)."""
     good = str(uuid.uuid4())
-    cases = [
-        (("not-a-guid", good, "user"), ValueError, "tenant_id must be an Entra ID GUID"),
-        ((good, "a/b", "user"), ValueError, "object_id must be an Entra ID GUID"),
-        ((good, 42, "user"), TypeError, "object_id must be a str"),
-        ((good, good, 3), TypeError, "principal_type must be a TeamsExtensionPrincipalType or str"),
-        ((good, good, "  "), ValueError, "principal_type must be a non-empty string"),
-        ((good, good, "user", "app-id"), TypeError, "client_ids must be a list"),
-        ((good, good, "user", []), ValueError, "pass None to allow any client application"),
-        ((good, good, "user", ["nope"]), ValueError, "each client id must be an Entra ID GUID"),
+    validation = [
+        (("not-a-guid", good, "user"), "tenantId", "tenant_id must be an Entra ID GUID"),
+        ((good, "a/b", "user"), "objectId", "object_id must be an Entra ID GUID"),
+        ((good, good, "  "), "principalType", "principal_type must be a non-empty string"),
+        ((good, good, "user", []), "clientIds", "pass None to allow any client application"),
+        ((good, good, "user", ["nope"]), "clientIds", "each client id must be an Entra ID GUID"),
+    ]
+    wrong_types = [
+        ((good, 42, "user"), "object_id must be a str"),
+        ((good, good, 3), "principal_type must be a TeamsExtensionPrincipalType or str"),
+        ((good, good, "user", "app-id"), "client_ids must be a list"),
     ]
     with CommunicationIdentityClient(closed_port_endpoint, AzureKeyCredential("a2V5"), retry_total=0) as client:
-        for args, error, message in cases:
-            with pytest.raises(error, match=message):
+        calls = [(lambda args=args: client.upsert_teams_extension_assignment(*args), target, message)
+                 for args, target, message in validation]
+        calls += [(lambda: client.get_teams_extension_assignment("", good), "tenantId", "tenant_id"),
+                  (lambda: client.delete_teams_extension_assignment(good, "x"), "objectId", "object_id")]
+        for call, target, message in calls:
+            assert_validation_error(call, target, message)
+        for args, message in wrong_types:
+            with pytest.raises(TypeError, match=message) as info:
                 client.upsert_teams_extension_assignment(*args)
-        with pytest.raises(ValueError, match="tenant_id"):
-            client.get_teams_extension_assignment("", good)
-        with pytest.raises(ValueError, match="object_id"):
-            client.delete_teams_extension_assignment(good, "x")
+            assert not isinstance(info.value, HttpResponseError), message
+
+
+def test_principal_types_known_in_any_case_are_sent_as_the_members_value(emulator):
+    """The emulator takes only the swagger's exact values, so a member named in another case reaching it as
+    given would be refused; a string no member has is sent unchanged, without a warning, for the service
+    to decide (the emulator also takes the 'teamsResourceAccount' spelling and returns it as sent)."""
+    tenant = str(uuid.uuid4())
+    with _client(emulator, api_version=V) as client:
+        for given, expected in (("USER", TeamsExtensionPrincipalType.USER),
+                                ("RESOURCEACCOUNT", TeamsExtensionPrincipalType.RESOURCE_ACCOUNT),
+                                ("resource_account", TeamsExtensionPrincipalType.RESOURCE_ACCOUNT),
+                                ("teamsResourceAccount", "teamsResourceAccount")):
+            user = str(uuid.uuid4())
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                assignment, _ = client.upsert_teams_extension_assignment(tenant, user, given)
+            assert assignment.principal_type == expected and type(assignment.principal_type) is type(expected), given
+            client.delete_teams_extension_assignment(tenant, user)
 
 
 def test_deleting_the_assignment_revokes_the_tokens_the_user_exchanged(emulator):

@@ -1,0 +1,22 @@
+"""The two user exchanges (Teams Phone extensibility, Entra ID) as the user's own app makes them: a raw
+request with the user's Entra ID token as the bearer and no resource key, since no client of this package
+sends them (they belong to a token-exchange credential)."""
+
+import json
+import urllib.error
+import urllib.request
+
+TEAMS_EXTENSION = "/access/teamsExtension/:exchangeAccessToken"
+ENTRA = "/access/entra/:exchangeAccessToken"
+
+
+def user_exchange(emulator, path: str, api_version: str, bearer: str):
+    """POST ``path`` with ``bearer``: (status, JSON document)."""
+    request = urllib.request.Request(f"{emulator.endpoint}{path}?api-version={api_version}", data=b"{}",
+                                     method="POST", headers={"Authorization": f"Bearer {bearer}",
+                                                             "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
