@@ -21,15 +21,17 @@ import time
 import uuid
 import warnings
 from datetime import timedelta
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Optional
 
 import pytest
 from azure.core.credentials import AccessToken as CoreAccessToken
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
 from azure.communication.identity import (
+    ApiVersion,
     CommunicationIdentityClient,
     CommunicationTokenCredential,
+    EntraPrincipalType,
     TeamsExtensionPrincipalType,
     _token_credential,
 )
@@ -47,7 +49,8 @@ class Route(NamedTuple):
     user's Entra ID token is minted, and the emulator's names for it."""
 
     name: str
-    scopes: list
+    scopes: Optional[list]  # what the credential is given (None: its default)
+    asked: tuple  # the scopes the user's credential is asked for
     operation: str  # the emulator's (and version table's) operation name
     path: str
     api_version: str
@@ -73,15 +76,36 @@ def _teams_unassign(emulator, object_id):
 
 
 def _teams_mint(emulator, object_id, **claims):
-    fields = {"aud": "https://auth.msft.communication.azure.com", "scp": "TeamsExtension.ManageCalls",
-              "tid": TENANT_ID, "oid": object_id, "appid": CLIENT_APP_ID, **claims}
-    return emulator.mint_aad_token(**fields)
+    return emulator.mint_teams_extension_user_token(tenant_id=TENANT_ID, object_id=object_id,
+                                                    client_id=CLIENT_APP_ID, **claims)
 
 
-TEAMS = Route("teams-extension", TEAMS_SCOPES, "teamsExtensionExchangeAccessToken",
+def _entra_client(emulator):
+    return CommunicationIdentityClient.from_connection_string(emulator.connection_string,
+                                                              api_version=ApiVersion.V2025_03_02_PREVIEW)
+
+
+def _entra_assign(emulator, object_id):
+    with _entra_client(emulator) as client:
+        client.upsert_entra_assignment(TENANT_ID, object_id, EntraPrincipalType.USER, client_ids=[CLIENT_APP_ID])
+
+
+def _entra_unassign(emulator, object_id):
+    with _entra_client(emulator) as client:
+        client.delete_entra_assignment(object_id)
+
+
+def _entra_mint(emulator, object_id, **claims):
+    return emulator.mint_entra_user_token(tenant_id=TENANT_ID, object_id=object_id, client_id=CLIENT_APP_ID, **claims)
+
+
+TEAMS = Route("teams-extension", TEAMS_SCOPES, tuple(TEAMS_SCOPES), "teamsExtensionExchangeAccessToken",
               "/access/teamsExtension/:exchangeAccessToken", "2025-06-30", "_", _teams_assign, _teams_unassign,
               _teams_mint)
-ROUTES = [TEAMS]
+ENTRA = Route("entra", None, ("https://communication.azure.com/clients/.default",), "entraUsersExchangeAccessToken",
+              "/access/entra/:exchangeAccessToken", "2025-03-02-preview", "_wf_", _entra_assign, _entra_unassign,
+              _entra_mint)
+ROUTES = [TEAMS, ENTRA]
 
 
 class EntraUser:
@@ -194,7 +218,7 @@ def test_the_first_get_token_exchanges_the_users_entra_token(emu, route, user):
         again = credential.get_token("ignored.scope")
     assert_issued_for(emu, route, token.token, user)
     assert again == token and counter.seen() == 1
-    assert signed_in.scopes_asked == [tuple(route.scopes)]  # BearerTokenCredentialPolicy(credential, *scopes)
+    assert signed_in.scopes_asked == [route.asked]  # BearerTokenCredentialPolicy(credential, *scopes)
     [request] = sent
     assert request.method == "POST"
     assert request.url == f"{emu.endpoint}{route.path}?api-version={route.api_version}"
@@ -211,7 +235,7 @@ async def test_async_first_get_token_exchanges_the_users_entra_token(emu, route,
         token = await credential.get_token()
         assert await credential.get_token() == token
     assert_issued_for(emu, route, token.token, user)
-    assert counter.seen() == 1 and signed_in.scopes_asked == [tuple(route.scopes)]
+    assert counter.seen() == 1 and signed_in.scopes_asked == [route.asked]
 
 
 def test_close_closes_the_pipeline_and_the_credential(emu, route, user):
