@@ -34,12 +34,13 @@ from urllib.parse import urlsplit
 
 from azure.core.exceptions import HttpResponseError
 
-from ._api_versions import VersionFeatures, parse_api_version, preferred_version
+from ._api_versions import VersionFeatures, describe_versions, parse_api_version, preferred_version
 from ._connection_string import normalize_endpoint
 from ._errors import ArgumentTypeError
 from ._policies import RedactingNetworkTraceLoggingPolicy
 from ._token_utils import CLOSED_MESSAGE, CachedToken
 from ._version import VERSION
+from ._version_table import API_VERSIONS
 
 TEAMS_EXTENSION_SCOPE_PREFIX = "https://auth.msft.communication.azure.com/"
 ENTRA_SCOPE_PREFIX = "https://communication.azure.com/clients/"
@@ -61,7 +62,7 @@ class ExchangeRoute(NamedTuple):
     """One exchange: who it is for, the scopes that select it, and where it lives in the table and the
     generated client."""
 
-    audience: str  # the kind of user, for messages and reprs
+    user_kind: str  # for messages
     scope_prefix: str
     table_operation: str  # the version table's name of the operation
     operations: str  # the generated client's operation group
@@ -205,7 +206,11 @@ def _checked_token_credential(token_credential: Any, asynchronous: bool) -> Any:
 
 def _checked_version(api_version: Any, route: ExchangeRoute) -> str:
     features: VersionFeatures = parse_api_version(api_version)
-    features.require_operation(route.table_operation, f"The token exchange of a {route.audience}")
+    if not features.has_operation(route.table_operation):
+        having = [v for v in API_VERSIONS if VersionFeatures(v, v).has_operation(route.table_operation)]
+        raise ValueError(f"api_version {features.sent} has no token exchange for {route.user_kind}s; it needs "
+                         f"api_version {describe_versions(having)} (leave api_version out for "
+                         f"{route.api_version()})")
     return features.sent
 
 

@@ -216,7 +216,7 @@ def test_api_version_picks_another_version_that_has_the_exchange():
 
 @pytest.mark.parametrize("scopes, version", [([TEAMS_SCOPE], "2023-10-01"), (None, "2025-06-30")])
 def test_api_version_without_the_exchange_is_refused_naming_the_versions_that_have_it(scopes, version):
-    with pytest.raises(ValueError, match="needs api_version") as caught:
+    with pytest.raises(ValueError, match=f"^api_version {version} has no token exchange") as caught:
         CommunicationTokenCredential(resource_endpoint=ENDPOINT, token_credential=NeverCalled(), scopes=scopes,
                                      api_version=version)
     operation = (TEAMS_EXTENSION_ROUTE if scopes else ENTRA_ROUTE).table_operation
