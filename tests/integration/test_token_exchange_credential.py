@@ -364,6 +364,16 @@ def test_proactive_refresh_exchanges_in_the_background(emu, teams_user):
     assert_issued_for(emu, TEAMS, current.token, teams_user)
 
 
+def test_a_busy_service_is_retried_by_the_clients_retry_policy(emu, teams_user):
+    emu.inject_fault(operation=TEAMS.operation, status=503, headers={"Retry-After": "0"}, count=1)
+    sent = []
+    with exchange_credential(emu, TEAMS, EntraUser(emu, TEAMS, teams_user),
+                             raw_request_hook=lambda request: sent.append(request.http_request.url)) as credential:
+        token = credential.get_token()
+    assert_issued_for(emu, TEAMS, token.token, teams_user)
+    assert len(sent) == 2 and emu.admin("GET", "faults")["faults"] == []  # the 503, then the exchange
+
+
 # --------------------------------------------------------------------------- refusals
 
 
