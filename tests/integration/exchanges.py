@@ -1,6 +1,6 @@
-"""The two user exchanges (Teams Phone extensibility, Entra ID) as the user's own app makes them: a raw
-request with the user's Entra ID token as the bearer and no resource key, since no client of this package
-sends them (they belong to a token-exchange credential)."""
+"""The two user exchanges (Teams Phone extensibility, Entra ID) as a raw request: the user's Entra ID token
+as the bearer and no resource key. The assignment tests use it to see what an assignment allows on the wire,
+independently of CommunicationTokenCredential's exchange form (tested in test_token_exchange_credential.py)."""
 
 import json
 import urllib.error
