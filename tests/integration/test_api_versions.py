@@ -9,29 +9,35 @@ version in swagger/ adds its cases here by itself.
 from __future__ import annotations
 
 import inspect
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
 import pytest_asyncio
+from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 
-from azure.communication.identity import ApiVersion, CommunicationIdentityClient, TeamsExtensionPrincipalType
+from azure.communication.identity import (
+    ApiVersion,
+    CommunicationIdentityClient,
+    CommunicationTokenCredential,
+    EntraAssignment,
+    EntraPrincipalType,
+    TeamsExtensionPrincipalType,
+)
 from azure.communication.identity._api_versions import DEFAULT_API_VERSION
 from azure.communication.identity._token_utils import decode_access_token
 from azure.communication.identity._version_table import API_VERSIONS, VERSIONS
 from azure.communication.identity.aio import CommunicationIdentityClient as AsyncClient
+from azure.communication.identity.aio import CommunicationTokenCredential as AsyncCommunicationTokenCredential
 
 TEAMS_AUDIENCE = "https://auth.msft.communication.azure.com"
 SCOPE_ENUM = "CommunicationIdentityTokenScope"
 MODES = ["sync", "async"]
-# Operations of the table that no method of CommunicationIdentityClient wraps: the Teams-extension and
-# Entra ID token exchanges belong to the token-exchange credential, the Entra assignments to its issue.
-NOT_ON_THE_CLIENT = {
-    "teamsExtensionExchangeAccessToken", "entraUsersExchangeAccessToken", "entraUsersListAssignments",
-    "entraUsersUpdateAssignments", "entraUsersGetAssignment", "entraUsersCreateOrReplaceAssignment",
-    "entraUsersDeleteAssignment",
-}
+# Operations of the table that no method of CommunicationIdentityClient wraps: the users' token exchanges,
+# which CommunicationTokenCredential's exchange form sends (their own matrix is EXCHANGES below).
+NOT_ON_THE_CLIENT = {"teamsExtensionExchangeAccessToken", "entraUsersExchangeAccessToken"}
 
 
 def _operations(version):
@@ -170,6 +176,50 @@ async def _delete_assignment(call, emulator, version):
         await call("get_teams_extension_assignment", tenant, principal)
 
 
+async def _upsert_entra(call, emulator, version):
+    tenant, group = _new_principal()
+    app = str(uuid.uuid4())
+    created, was_created = await call("upsert_entra_assignment", tenant, group, EntraPrincipalType.GROUP, [app])
+    assert was_created is True and created == (group, tenant, "group", [app])
+    replaced, was_created = await call("upsert_entra_assignment", tenant, group, "group", [app, str(uuid.uuid4())])
+    assert was_created is False and len(replaced.client_ids) == 2
+
+
+async def _get_entra(call, emulator, version):
+    tenant, user = _new_principal()
+    written, _ = await call("upsert_entra_assignment", tenant, user, "user", [str(uuid.uuid4())])
+    assert await call("get_entra_assignment", user) == written
+    with pytest.raises(ResourceNotFoundError):
+        await call("get_entra_assignment", str(uuid.uuid4()))
+
+
+async def _list_entra(call, emulator, version):
+    tenant, user = _new_principal()
+    written, _ = await call("upsert_entra_assignment", tenant, user, "user", [str(uuid.uuid4())])
+    listed = call.client.list_entra_assignments()
+    found = [item async for item in listed] if hasattr(listed, "__aiter__") else list(listed)
+    assert written in found
+
+
+async def _update_entra(call, emulator, version):
+    tenant, user = _new_principal()
+    _, old = _new_principal()
+    app = str(uuid.uuid4())
+    await call("upsert_entra_assignment", tenant, old, "user", [app])
+    wanted = EntraAssignment(user, tenant, EntraPrincipalType.USER, [app])
+    assert await call("update_entra_assignments", {user: wanted, old: None}) == [wanted]
+    with pytest.raises(ResourceNotFoundError):
+        await call("get_entra_assignment", old)
+
+
+async def _delete_entra(call, emulator, version):
+    tenant, user = _new_principal()
+    await call("upsert_entra_assignment", tenant, user, "user", [str(uuid.uuid4())])
+    await call("delete_entra_assignment", user)
+    with pytest.raises(ResourceNotFoundError):
+        await call("get_entra_assignment", user)
+
+
 # operation -> (public method, the arguments that would call it, exerciser)
 WRAPPED = {
     "create": ("create_user", (), _create),
@@ -184,6 +234,13 @@ WRAPPED = {
                                     _get_assignment),
     "teamsExtensionDeleteAssignment": ("delete_teams_extension_assignment", (str(uuid.uuid4()), str(uuid.uuid4())),
                                        _delete_assignment),
+    "entraUsersCreateOrReplaceAssignment": ("upsert_entra_assignment",
+                                            (str(uuid.uuid4()), str(uuid.uuid4()), "user", [str(uuid.uuid4())]),
+                                            _upsert_entra),
+    "entraUsersGetAssignment": ("get_entra_assignment", (str(uuid.uuid4()),), _get_entra),
+    "entraUsersListAssignments": ("list_entra_assignments", (), _list_entra),
+    "entraUsersUpdateAssignments": ("update_entra_assignments", ({str(uuid.uuid4()): None},), _update_entra),
+    "entraUsersDeleteAssignment": ("delete_entra_assignment", (str(uuid.uuid4()),), _delete_entra),
 }
 OPERATION_CASES = [(version, operation, mode) for version in API_VERSIONS for operation in WRAPPED for mode in MODES]
 
@@ -442,3 +499,90 @@ def test_custom_ids_and_assignments_survive_restarts(persistent_emulator):
         assert client.get_user(first).custom_id == custom_id
         assert client.get_token(first, ["chat"]).token
         assert client.get_teams_extension_assignment(tenant, principal) == assignment
+
+
+# -- the users' token exchanges, through CommunicationTokenCredential's exchange form ------------------------
+
+TEAMS_EXTENSION_SCOPES = ["https://auth.msft.communication.azure.com/TeamsExtension.ManageCalls"]
+ENTRA_SCOPES = ["https://communication.azure.com/clients/.default"]
+
+
+class _SignedInUser:
+    """An azure.identity-style credential whose tokens the emulator's development issuer mints."""
+
+    def __init__(self, mint):
+        self.mint = mint
+
+    def get_token(self, *scopes, **kwargs):
+        return AccessToken(self.mint(), int(time.time()) + 3600)
+
+
+class _AsyncSignedInUser(_SignedInUser):
+    async def get_token(self, *scopes, **kwargs):  # type: ignore[override]
+        return super().get_token(*scopes, **kwargs)
+
+
+def _assignment_version(operation):
+    """A version with the assignments that let a user exchange (the exchange's own version may lack them)."""
+    return _having(lambda v: operation in _operations(v))[-1]
+
+
+def _teams_extension_user(emulator):
+    tenant, user = _new_principal()
+    app = str(uuid.uuid4())
+    with CommunicationIdentityClient.from_connection_string(
+            emulator.connection_string,
+            api_version=_assignment_version("teamsExtensionCreateOrReplaceAssignment")) as client:
+        client.upsert_teams_extension_assignment(tenant, user, "user", [app])
+    return lambda: emulator.mint_teams_extension_user_token(tenant_id=tenant, object_id=user, client_id=app)
+
+
+def _entra_user(emulator):
+    tenant, user = _new_principal()
+    app = str(uuid.uuid4())
+    with CommunicationIdentityClient.from_connection_string(
+            emulator.connection_string,
+            api_version=_assignment_version("entraUsersCreateOrReplaceAssignment")) as client:
+        client.upsert_entra_assignment(tenant, user, "user", [app])
+    return lambda: emulator.mint_entra_user_token(tenant_id=tenant, object_id=user, client_id=app)
+
+
+# operation -> (the scopes that route to it, a user allowed to exchange)
+EXCHANGES = {
+    "teamsExtensionExchangeAccessToken": (TEAMS_EXTENSION_SCOPES, _teams_extension_user),
+    "entraUsersExchangeAccessToken": (ENTRA_SCOPES, _entra_user),
+}
+EXCHANGE_CASES = [(version, operation, mode) for version in API_VERSIONS for operation in EXCHANGES for mode in MODES]
+
+
+def test_every_exchange_of_the_table_has_a_case():
+    assert set(EXCHANGES) == NOT_ON_THE_CLIENT
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("case", EXCHANGE_CASES, ids=_case_id)
+async def test_exchange_on_every_version(emulator, case):
+    version, operation, mode = case
+    scopes, allowed_user = EXCHANGES[operation]
+    sync = mode == "sync"
+    credential_type = CommunicationTokenCredential if sync else AsyncCommunicationTokenCredential
+    user_type = _SignedInUser if sync else _AsyncSignedInUser
+    if operation not in _operations(version):
+        having = _having(lambda v: operation in _operations(v))
+        with pytest.raises(ValueError, match=f"api_version {version} has no token exchange") as info:
+            credential_type(resource_endpoint=emulator.endpoint, token_credential=user_type(lambda: "x.y.z"),
+                            scopes=scopes, api_version=version)
+        assert all(v in str(info.value) for v in having) or "or later" in str(info.value)
+        return
+    sent = Sent()
+    user = user_type(allowed_user(emulator))
+    credential = credential_type(resource_endpoint=emulator.endpoint, token_credential=user, scopes=scopes,
+                                 api_version=version, raw_request_hook=sent)
+    try:
+        token = credential.get_token() if sync else await credential.get_token()
+    finally:
+        closed = credential.close()
+        if inspect.isawaitable(closed):
+            await closed
+    assert emulator.token_status(token.token)["valid"] is True
+    assert [r.url.split("?", 1)[1] for r in sent.requests] == [f"api-version={version}"]
