@@ -61,7 +61,7 @@ class CommunicationIdentityClient:
         # package: a process pays for it only when it talks to the service.
         from ._generated import CommunicationIdentityClient as _GeneratedClient
         from ._generated import models
-        from ._http_client_transport import with_default_transport
+        from ._urllib3_transport import with_default_transport
 
         self._wire = models
         self._client = _GeneratedClient(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 import pytest
@@ -90,8 +89,5 @@ def forward_proxy():
     """A real forward proxy on loopback (http absolute-form and CONNECT) that records what passed."""
     from .proxies import ForwardProxy
 
-    server = ForwardProxy()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with ForwardProxy() as server:
+        yield server
