@@ -62,6 +62,7 @@ class CommunicationIdentityClient:
         from ._generated import CommunicationIdentityClient as _GeneratedClient
         from ._generated import models
         from ._urllib3_transport import with_default_transport
+        from ._wire_datetime import use_fast_iso_datetimes
 
         self._wire = models
         self._client = _GeneratedClient(
@@ -70,6 +71,7 @@ class CommunicationIdentityClient:
                 generated_client_kwargs(self._settings, credential, BearerTokenCredentialPolicy, RetryPolicy, kwargs)
             ),
         )
+        use_fast_iso_datetimes(self._client._deserialize)  # noqa: SLF001 - msrest's table of type readers
         self._ops = self._client.communication_identity
         self._api = self._settings.api_version.value
 
@@ -134,7 +136,8 @@ class CommunicationIdentityClient:
         raw_id = user_raw_id(user)
         fields = issue_request_fields(self._settings.api_version, scopes, token_expires_in)
         body = self._wire.CommunicationIdentityAccessTokenRequest(**fields)
-        result = self._ops.issue_access_token(raw_id, body, api_version=self._api, **call_options(kwargs))
+        result = self._ops.issue_access_token(raw_id, body, api_version=self._api,
+                                              **call_options(self._settings, kwargs))
         return to_access_token(result)
 
     issue_token = get_token
@@ -142,18 +145,20 @@ class CommunicationIdentityClient:
     @distributed_trace
     def revoke_tokens(self, user: UserLike, **kwargs: Any) -> None:
         """Revoke every token issued to ``user`` so far; tokens issued afterwards work."""
-        self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **call_options(kwargs))
+        self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **call_options(self._settings, kwargs))
 
     @distributed_trace
     def delete_user(self, user: UserLike, **kwargs: Any) -> None:
         """Delete ``user``, revoking its tokens and deleting its data."""
-        self._ops.delete(user_raw_id(user), api_version=self._api, **call_options(kwargs))
+        self._ops.delete(user_raw_id(user), api_version=self._api, **call_options(self._settings, kwargs))
 
     @distributed_trace
     def get_user(self, user: UserLike, **kwargs: Any) -> CommunicationUserDetails:
         """Read an identity's id, custom id and last token issue time (api-version 2025-03-02-preview)."""
         require_feature(self._settings.api_version, "get_user")
-        return to_user_details(self._ops.get(user_raw_id(user), api_version=self._api, **call_options(kwargs)))
+        details = self._ops.get(user_raw_id(user), api_version=self._api,
+                                **call_options(self._settings, kwargs))
+        return to_user_details(details)
 
     @distributed_trace
     def get_token_for_teams_user(self, aad_token: str, client_id: str, user_object_id: str,
@@ -167,7 +172,8 @@ class CommunicationIdentityClient:
         require_feature(self._settings.api_version, "teams_user_exchange")
         check_teams_user_token(aad_token, client_id, user_object_id)
         body = self._wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
-        result = self._ops.exchange_teams_user_access_token(body, api_version=self._api, **call_options(kwargs))
+        result = self._ops.exchange_teams_user_access_token(body, api_version=self._api,
+                                                            **call_options(self._settings, kwargs))
         return to_access_token(result)
 
     def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> HttpResponse:

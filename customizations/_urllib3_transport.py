@@ -1,79 +1,72 @@
-"""The default sync transport: azure-core's ``HttpTransport`` contract over urllib3, without requests.
+"""The default sync transport: azure-core's ``HttpTransport`` contract on urllib3, without requests.
 
-Why urllib3: it is the HTTP layer under requests (and so under azure-core's ``RequestsTransport``),
-maintained for years against real servers and proxies: content decoding, CONNECT tunnels (IPv6
-literals bracketed on every Python this package supports), TLS proxies, early answers while a body
-is still being sent, repeated headers, chunked streaming, IDN hosts, thread-safe pools that close
-their sockets when collected. Using it directly keeps all of that and behaves as ``RequestsTransport``
-does, because it is the same code on the wire.
+Why urllib3: it is the HTTP layer under requests, and so under azure-core's ``RequestsTransport``,
+kept up for years against real servers and proxies: response parsing, content decoding, chunked
+streaming, CONNECT tunnels (IPv6 literals bracketed on every Python this package supports), TLS and
+TLS-in-TLS proxies, IDN hosts. Sending through urllib3's connections makes this transport behave as
+``RequestsTransport`` does, because the same code is on the wire (``tests/integration/
+test_transport_conformance.py`` runs every case against both).
 
-Why without requests: in a steady ``get_token`` loop the requests layer itself (session setting
-merges, environment and ``~/.netrc`` lookups, request preparation, hooks, cookie jar) cost more
-client CPU than the whole raw signed request. This transport keeps only what the pipeline needs:
-per origin, once, it resolves the environment's proxy (``HTTP(S)_PROXY``, ``NO_PROXY`` read as
-requests reads it, CIDR blocks included) and CA bundle, and keeps the urllib3 pool for that origin;
-per request it is a dictionary lookup and ``urlopen`` on that pool. Measured with ``make bench``
-(``bench/README.md``): a plain ``requests`` session costs about twice the CPU per call of this
-transport; httpx/httpcore are not installed with this package and parse HTTP in pure Python (h11).
+Why without requests, and without urllib3's ``urlopen``: measured in a steady ``get_token`` loop
+(``make bench``, ``bench/README.md``), the requests layer (session setting merges, per-request
+environment and ``~/.netrc`` lookups, request preparation, hooks, cookie jar) cost more client CPU
+than the rest of the call, and urllib3's pool ``urlopen`` bookkeeping (retry and timeout objects,
+target re-encoding, pool key handling) about 0.04 ms a call more than keeping urllib3 connections
+ourselves. httpx/httpcore were not candidates: not installed with this package, and their HTTP/1.1
+parser (h11) is pure Python. So per origin, once, this transport decides the route (the
+environment's proxy, ``NO_PROXY`` read as requests reads it, CIDR blocks included; the CA bundle is
+read once, at construction) and keeps that route's connections; per request it takes a connection,
+sends, and gives it back when the body has been read.
 
 Where it differs from ``RequestsTransport``, on purpose:
 
 * no cookie jar (requests stores ``Set-Cookie`` answers and sends them back; the Identity service
-  sets none, and a client that replays cookies between calls surprises more than it helps);
-* a header value with a line break is a ``ValueError`` before anything is sent, and the message
-  does not quote the value (requests raises ``InvalidHeader``, which azure-core turns into a
-  retried ``ServiceResponseError`` quoting it);
-* a read timeout while the body is being read is a ``ServiceResponseTimeoutError`` (requests's path
-  makes it a ``ServiceRequestError``, which would tell the retry policy that nothing was sent);
+  sets none, and a client replaying cookies between calls surprises more than it helps);
+* ``~/.netrc`` is never read (requests would put its Basic credentials over the signed header);
+* a header value with a line break is a ``ValueError`` before anything is sent, naming the header
+  without quoting the value (requests raises ``InvalidHeader``, which azure-core turns into a retried
+  ``ServiceResponseError`` quoting it);
+* a read timeout while a body is being read is a ``ServiceResponseTimeoutError``, and a timeout in the
+  TLS handshake a ``ServiceRequestTimeoutError`` (requests's paths report these as
+  ``ServiceRequestError`` and ``ServiceResponseTimeoutError``: the wrong way round for a retry policy
+  that must know whether the request went out);
 * ``Transfer-Encoding: gzip, chunked`` is decoded (requests removes the chunking and hands over the
-  gzip bytes); ``socks`` proxies are refused with a ``ValueError``.
+  gzip bytes); an idle connection that fails while the request is being written is replaced once
+  (the server saw no complete request); ``socks`` proxies are refused with a ``ValueError``.
 """
 
 from __future__ import annotations
 
 import errno
+import http.client
 import logging
-import os
+import re
+import socket
 import ssl
 import threading
-import zlib
-from typing import Any, Dict, Iterator, List, Optional, Tuple
-from urllib.parse import unquote, urlencode, urlsplit
+import weakref
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import quote, urlencode
 
 import urllib3
 from azure.core.configuration import ConnectionConfiguration
 from azure.core.exceptions import (
-    DecodeError,
-    HttpResponseError,
-    IncompleteReadError,
     ServiceRequestError,
     ServiceRequestTimeoutError,
     ServiceResponseError,
     ServiceResponseTimeoutError,
 )
-from azure.core.pipeline.transport import HttpResponse as LegacyHttpResponse
 from azure.core.pipeline.transport import HttpTransport
-from azure.core.rest._http_response_impl import HttpResponseImpl
-from azure.core.utils import case_insensitive_dict
-from urllib3.exceptions import (
-    ClosedPoolError,
-    ConnectTimeoutError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-)
-from urllib3.exceptions import DecodeError as Urllib3DecodeError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from ._env_proxies import PerOrigin, environment_proxies, proxy_for
+from ._env_proxies import PerOrigin
+from ._urllib3_pool import Route, RouteMaker, environment_ca_bundle, warn_if_unverified
+from ._urllib3_responses import Exchange, RestUrllib3TransportResponse, Urllib3TransportResponse
 
 _LOGGER = logging.getLogger(__name__)
 
 _DEFAULT_POOL_SIZE = 10  # connections kept per origin, as requests keeps
-_MAX_MANAGERS = 16  # distinct (proxy, TLS settings) combinations kept
-_BLOCKSIZE = 32768  # body write size, as azure-core's requests adapter sets it
-# Retries are the pipeline's job (RetryPolicy); urllib3 raises the first error as it happened.
-_NO_RETRIES = urllib3.Retry(total=False, redirect=False, raise_on_status=False)
 # What a requests session sends unless the request says otherwise.
 _DEFAULT_HEADERS = (
     ("Accept-Encoding", ", ".join(part.strip() for part in
@@ -83,11 +76,13 @@ _DEFAULT_HEADERS = (
 )
 _CLOSED = ("HTTP transport has already been closed. You may check if you're calling a function outside of the "
            "`with` of your client creation, or if you called `close()` on your client already.")
+# A server that closed the connection or answered early: the request may still have an answer to read.
+_WRITE_CUT = (errno.EPIPE, errno.ECONNRESET, errno.EPROTOTYPE)
 
 
-# -- requests out ------------------------------------------------------------------------------------
-def _target(url: str) -> Tuple[str, str]:
-    """(origin ``scheme://netloc``, ``/path?query``) of ``url``, split without re-quoting anything."""
+# -- the request as sent -----------------------------------------------------------------------------
+def _split(url: str) -> Tuple[str, str]:
+    """(origin ``scheme://netloc``, ``/path?query``) of ``url``, without re-quoting what is already valid."""
     start = url.find("://") + 3
     end = len(url)
     for mark in "/?#":
@@ -97,16 +92,32 @@ def _target(url: str) -> Tuple[str, str]:
     target = url[end:].partition("#")[0]
     if not target.startswith("/"):
         target = "/" + target
+    if _NEEDS_QUOTING(target):
+        target = _quote_target(target)
     return url[:end], target
 
 
-def _headers(request: Any) -> Dict[str, str]:
+# Anything but the characters a path and query may carry, and escapes that are not two upper-case hex digits.
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-F]{2})").search
+_ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2})")
+
+
+def _quote_target(target: str) -> str:
+    """Percent-encode what cannot be sent (spaces, non-ASCII, a stray ``%``) and upper-case the escapes
+    already there, as urllib3 does for requests; a target that needs neither is sent as it is (signed)."""
+    return "".join(piece.upper() if _ESCAPE.fullmatch(piece) else quote(piece, safe="-._~!$&'()*+,;=:@/?")
+                   for piece in _ESCAPE.split(target))
+
+
+def _headers(request: Any, extra: Dict[str, str]) -> Dict[str, str]:
     """The request's headers plus requests' defaults for those it does not set; the request is not changed."""
     headers = request.headers  # azure-core keeps them in a case-insensitive dict
     merged = dict(headers.items())
     for name, value in _DEFAULT_HEADERS:
         if name not in headers:
             merged[name] = value
+    if extra:
+        merged.update(extra)
     return merged
 
 
@@ -145,236 +156,40 @@ def _file_fields(files: Any) -> List[Tuple[str, Any]]:
     return fields
 
 
-def _check_header_error(err: ValueError, headers: Dict[str, str]) -> ValueError:
-    """http.client refuses header injection by quoting the value (a secret, maybe); say which header, not what."""
+def _header_error(err: ValueError, headers: Dict[str, str]) -> ValueError:
+    """http.client refuses header injection by quoting the value (a secret, maybe); name the header instead."""
     for name, value in headers.items():
         if "\r" in str(value) or "\n" in str(value) or ":" in name or not name.strip():
             return ValueError(f"Invalid HTTP header {name!r}: names are tokens and values cannot contain line breaks")
     return err
 
 
-# -- proxies and TLS ---------------------------------------------------------------------------------
-def _proxy_parts(proxy_url: str) -> Tuple[str, Dict[str, str]]:
-    """(proxy URL without credentials, ``Proxy-Authorization`` header if the URL carried user:password)."""
-    if "://" not in proxy_url:
-        proxy_url = "http://" + proxy_url
-    parts = urlsplit(proxy_url)
-    if parts.scheme not in ("http", "https"):
-        raise ValueError(f"the default transport supports http:// and https:// proxies, not {parts.scheme}://; "
-                         "use transport=azure.core.pipeline.transport.RequestsTransport() with PySocks for socks")
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        # urllib's message would quote the text after the last ':', which can be part of the password.
-        raise ValueError("the proxy URL is malformed; percent-encode special characters in its user and "
-                         "password") from None
-    if not host:
-        raise ValueError("the proxy URL has no host")
-    netloc = f"[{host}]" if ":" in host else host
-    headers = {}
-    if parts.username is not None:
-        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        headers = urllib3.util.make_headers(proxy_basic_auth=credentials)
-    return f"{parts.scheme}://{netloc}:{port}" if port else f"{parts.scheme}://{netloc}", headers
-
-
-def _existing(path: str, what: str) -> str:
-    # ssl's own error for a missing file does not say which file; requests names it, so do we.
-    if not os.path.exists(path):
-        raise FileNotFoundError(errno.ENOENT, f"{what} not found", path)
-    return path
-
-
-def _ssl_context(verify: Any, cert: Any) -> ssl.SSLContext:
-    if isinstance(verify, str):
-        _existing(verify, "connection_verify: the CA bundle")
-    for path in (cert if isinstance(cert, (tuple, list)) else (cert,) if cert else ()):
-        _existing(path, "connection_cert: the TLS client certificate file")
-    if verify is False:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    elif isinstance(verify, str):
-        if os.path.isdir(verify):
-            context = ssl.create_default_context(capath=verify)
-        else:
-            context = ssl.create_default_context(cafile=verify)
-    else:
-        try:
-            import certifi
-        except ImportError:  # pragma: no cover - requests (a dependency of msrest) brings certifi
-            context = ssl.create_default_context()
-        else:
-            context = ssl.create_default_context(cafile=certifi.where())
-    if cert:
-        if isinstance(cert, (tuple, list)):
-            context.load_cert_chain(cert[0], cert[1])
-        else:
-            context.load_cert_chain(cert)
-    context.set_alpn_protocols(["http/1.1"])
-    return context
-
-
-def _environment_ca_bundle() -> Optional[str]:
-    return (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            or os.environ.get("SSL_CERT_FILE") or None)
-
-
-class _Route:
-    """Where requests for one origin go: the urllib3 pool, and the prefix of the absolute-form target
-    (for plain http through a proxy) or None (origin-form)."""
-
-    __slots__ = ("pool", "prefix", "where")
-
-    def __init__(self, pool: Any, prefix: Optional[str], where: str) -> None:
-        self.pool = pool
-        self.prefix = prefix
-        self.where = where
-
-
-# -- responses in ------------------------------------------------------------------------------------
-def _is_incomplete(err: ProtocolError) -> bool:
-    import http.client
-
-    return any(isinstance(arg, http.client.IncompleteRead) for arg in err.args)
-
-
-def _body_error(err: Exception, *, raw: bool = False, in_send: bool = False) -> Exception:
-    """The azure-core error for a failure while reading a body, as RequestsTransport raises it."""
-    if isinstance(err, ReadTimeoutError):
-        return ServiceResponseTimeoutError(err, error=err)
-    if isinstance(err, Urllib3DecodeError):
-        return ServiceResponseError(err, error=err) if in_send else DecodeError(err, error=err)
-    if isinstance(err, ProtocolError) and not raw:
-        if _is_incomplete(err):
-            _LOGGER.warning("Incomplete download.")
-            return IncompleteReadError(err, error=err)
-        return HttpResponseError(err, error=err)
-    return ServiceResponseError(err, error=err)
-
-
-def _send_error(err: Urllib3Error) -> Exception:
-    """The azure-core error for a failure before a response head arrived, as RequestsTransport raises it."""
+# -- errors, as RequestsTransport raises them --------------------------------------------------------
+def _connect_error(err: BaseException, where: str) -> Exception:
     if isinstance(err, NewConnectionError):  # refused, unreachable, name not resolved
-        return ServiceRequestError(err, error=err)
-    if isinstance(err, ConnectTimeoutError):
-        return ServiceRequestTimeoutError(err, error=err)
-    if isinstance(err, ReadTimeoutError):
-        return ServiceResponseTimeoutError(err, error=err)
-    if isinstance(err, ProtocolError):  # the connection broke after the request went out
-        return ServiceResponseError(err, error=err)
-    return ServiceRequestError(err, error=err)  # TLS, proxy: the request never got through
+        return ServiceRequestError(f"Cannot connect to {where}: {err}", error=err)
+    if isinstance(err, (ConnectTimeoutError, socket.timeout)):
+        return ServiceRequestTimeoutError(f"Timed out connecting to {where}: {err}", error=err)
+    return ServiceRequestError(f"Cannot connect to {where}: {type(err).__name__}: {err}", error=err)  # TLS, proxy
 
 
-_TRANSFER_DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+def _response_error(err: BaseException, where: str) -> Exception:
+    if isinstance(err, socket.timeout):
+        return ServiceResponseTimeoutError(f"Timed out waiting for the response from {where}: {err}", error=err)
+    if isinstance(err, ssl.SSLError):
+        return ServiceRequestError(f"TLS failed with {where}: {err}", error=err)
+    return ServiceResponseError(f"The connection to {where} failed before a response arrived: "
+                                f"{type(err).__name__}: {err}", error=err)
 
 
-def _transfer_codings(raw: Any) -> List[str]:
-    """The transfer codings urllib3 leaves undone (it removes ``chunked`` only), last applied first."""
-    value = raw.headers.get("transfer-encoding")
-    if not value:
-        return []
-    codings = [coding.strip().lower() for coding in value.split(",")]
-    return [coding for coding in reversed(codings) if coding in _TRANSFER_DECODERS]
-
-
-def _inflate(chunks: Iterator[bytes], codings: List[str], limit: int) -> Iterator[bytes]:
-    """``chunks`` with ``codings`` undone, at most ``limit`` bytes at a time (a small body cannot blow up)."""
-    for coding in codings:
-        chunks = _inflate_one(chunks, _TRANSFER_DECODERS[coding], limit)
-    return chunks
-
-
-def _inflate_one(chunks: Iterator[bytes], wbits: int, limit: int) -> Iterator[bytes]:
-    decoder = zlib.decompressobj(wbits)
-    try:
-        for chunk in chunks:
-            pending = chunk
-            while pending:
-                out = decoder.decompress(pending, limit)
-                if out:
-                    yield out
-                pending = decoder.unconsumed_tail
-        tail = decoder.flush()
-        if tail:
-            yield tail
-    except zlib.error as err:
-        raise DecodeError(f"The transfer-coded body could not be decoded: {err}", error=err) from err
-
-
-def _stream(response: Any, decompress: bool) -> Iterator[bytes]:
-    raw = response.internal_response
-    block_size = response.block_size
-    codings = _transfer_codings(raw)
-    try:
-        if codings:
-            # Undo the transfer codings first; a content coding under them is decoded only if it is gzip/deflate.
-            chunks = _inflate(raw.stream(block_size, decode_content=False), codings, block_size)
-            content = (raw.headers.get("content-encoding") or "").strip().lower()
-            if decompress and content in _TRANSFER_DECODERS:
-                chunks = _inflate(chunks, [content], block_size)
-            yield from chunks
-        else:
-            yield from raw.stream(block_size, decode_content=decompress)
-    except Urllib3Error as err:
-        raw.close()
-        raise _body_error(err, raw=not decompress) from err
-    except Exception:
-        raw.close()
-        raise
-    raw.release_conn()
-
-
-def _stream_download(pipeline: Any, response: Any, *, decompress: bool = True, **kwargs: Any) -> Iterator[bytes]:
-    if kwargs:
-        raise TypeError(f"Got an unexpected keyword argument: {next(iter(kwargs))}")
-    return _stream(response, decompress)
-
-
-class Urllib3TransportResponse(LegacyHttpResponse):
-    """The pipeline's (legacy) response: status, case-insensitive headers, the body read unless streamed."""
-
-    def __init__(self, request: Any, raw: Any, block_size: int) -> None:
-        super().__init__(request, raw, block_size=block_size)
-        self.status_code = raw.status
-        self.reason = raw.reason
-        self.headers = case_insensitive_dict(raw.headers)
-        self.content_type = self.headers.get("Content-Type")
-        self._body: Optional[bytes] = None
-
-    def _read(self) -> None:
-        raw = self.internal_response
-        if _transfer_codings(raw):
-            self._body = b"".join(_stream(self, True))
-            return
-        try:
-            self._body = raw.read(decode_content=True)
-        except Urllib3Error as err:
-            raw.close()
-            raise _body_error(err, in_send=True) from err
-
-    def body(self) -> bytes:
-        if self._body is None:
-            self._read()
-        return self._body  # type: ignore[return-value]
-
-    def stream_download(self, pipeline: Any, **kwargs: Any) -> Iterator[bytes]:
-        return _stream_download(pipeline, self, **kwargs)
-
-
-class RestUrllib3TransportResponse(HttpResponseImpl):
-    """The ``azure.core.rest.HttpResponse`` that ``send_request`` returns: read(), json(), iter_bytes()..."""
-
-    def __init__(self, *, request: Any, internal_response: Any, block_size: int) -> None:
-        headers = case_insensitive_dict(internal_response.headers)
-        super().__init__(request=request, internal_response=internal_response, block_size=block_size,
-                         status_code=internal_response.status, reason=internal_response.reason, headers=headers,
-                         content_type=headers.get("Content-Type"), stream_download_generator=_stream_download)
+def _close_routes(routes: PerOrigin) -> None:
+    for route in list(routes.values()):
+        route.connections.close()
 
 
 # -- the transport -----------------------------------------------------------------------------------
 class Urllib3Transport(HttpTransport):
-    """An azure-core sync transport over urllib3 connection pools.
+    """An azure-core sync transport on urllib3 connections, kept alive per origin.
 
     :keyword float connection_timeout: Seconds to connect (and finish the TLS handshake); default 300.
     :keyword float read_timeout: Seconds to wait for each read of the response; default 300.
@@ -387,24 +202,24 @@ class Urllib3Transport(HttpTransport):
     :keyword bool use_env_settings: Read ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY`` and
         ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``/``SSL_CERT_FILE``; default True. The proxy settings are
         read once per origin, the CA bundle once, when the transport is built.
-    :keyword int pool_maxsize: Connections kept per origin; default 10.
+    :keyword int pool_maxsize: Idle connections kept per origin; default 10.
 
-    Thread-safe: urllib3's pools hand each request its own connection. ``close()`` closes them; a closed
-    transport refuses further requests, as ``RequestsTransport`` does. A transport that is never closed
-    closes its sockets when it is garbage collected or the interpreter exits.
+    Thread-safe: each request takes a connection of its own. ``close()`` closes the connections; a
+    closed transport refuses further requests, as ``RequestsTransport`` does. A transport never closed
+    closes its idle connections when it is garbage collected, or when the interpreter exits.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         self.connection_config = ConnectionConfiguration(**kwargs)
-        self._use_env_settings = kwargs.get("use_env_settings", True)
+        use_env_settings = kwargs.get("use_env_settings", True)
         self._proxies: Dict[str, str] = dict(kwargs.get("proxies") or {})
-        self._pool_maxsize = int(kwargs.get("pool_maxsize", _DEFAULT_POOL_SIZE))
-        self._env_ca = _environment_ca_bundle() if self._use_env_settings else None
-        self._routes = PerOrigin()  # (origin, verify, cert, proxies) -> _Route
-        self._managers: Dict[tuple, urllib3.PoolManager] = {}
-        self._timeouts: Dict[tuple, urllib3.Timeout] = {}
+        self._env_ca = environment_ca_bundle() if use_env_settings else None
+        self._maker = RouteMaker(use_env_settings=use_env_settings,
+                                 pool_maxsize=int(kwargs.get("pool_maxsize", _DEFAULT_POOL_SIZE)))
+        self._routes = PerOrigin()  # (origin, verify, cert, proxies) -> Route
         self._lock = threading.Lock()
         self._closed = False
+        self._finalizer = weakref.finalize(self, _close_routes, self._routes)
 
     def __enter__(self) -> Urllib3Transport:
         self.open()
@@ -420,77 +235,22 @@ class Urllib3Transport(HttpTransport):
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            managers, self._managers = list(self._managers.values()), {}
-            self._routes.clear()
-        for manager in managers:
-            manager.clear()
+        self._finalizer()
 
-    # -- where a request goes ----------------------------------------------------------------------
-    def _route(self, origin: str, verify: Any, cert: Any, proxies: Optional[Dict[str, str]]) -> _Route:
+    def _route(self, origin: str, verify: Any, cert: Any, proxies: Dict[str, str]) -> Route:
         key = (origin, verify, cert, tuple(sorted(proxies.items())) if proxies else None)
         route = self._routes.get(key)
         if route is None:
-            route = self._routes.remember(key, self._new_route(origin, verify, cert, proxies or {}))
-        return route  # type: ignore[return-value]
+            route = self._maker.route(origin, verify, cert, proxies)
+            with self._lock:
+                if self._closed:
+                    raise ValueError(_CLOSED)
+                if len(self._routes) >= self._routes.limit:
+                    _close_routes(self._routes)  # in-flight requests finish; their connections are not kept
+                    self._routes.clear()
+                route = self._routes.setdefault(key, route)
+        return route
 
-    def _new_route(self, origin: str, verify: Any, cert: Any, proxies: Dict[str, str]) -> _Route:
-        try:
-            url = urllib3.util.parse_url(origin)
-        except urllib3.exceptions.LocationParseError as err:
-            raise ValueError(f"the request URL's host cannot be sent: {err}") from None
-        scheme = (url.scheme or "").lower()
-        if scheme not in ("http", "https"):
-            raise ValueError(f"the default transport speaks http and https only; got a {scheme or 'relative'} URL")
-        if not url.host:
-            raise ValueError("the request URL has no host")
-        host = url.host.strip("[]")  # IDNA-encoded and lowercased by urllib3
-        port = url.port or (443 if scheme == "https" else 80)
-        merged = dict(proxies)
-        no_proxy = merged.pop("no_proxy", None)
-        if self._use_env_settings:
-            merged = {**environment_proxies(host, url.port, no_proxy), **merged}
-        proxy_url = proxy_for(merged, scheme, host)
-        manager = self._manager(proxy_url, verify, cert)
-        pool = manager.connection_from_host(host, port, scheme)
-        if proxy_url and scheme == "http":
-            return _Route(pool, f"http://{url.netloc}", f"{origin} through a proxy")
-        return _Route(pool, None, origin)
-
-    def _manager(self, proxy_url: Optional[str], verify: Any, cert: Any) -> urllib3.PoolManager:
-        key = (proxy_url, verify, cert)
-        manager = self._managers.get(key)
-        if manager is not None:
-            return manager
-        proxy, proxy_headers = _proxy_parts(proxy_url) if proxy_url else (None, {})
-        context = _ssl_context(verify, cert)
-        options: Dict[str, Any] = {"num_pools": 32, "maxsize": self._pool_maxsize, "block": False,
-                                   "blocksize": _BLOCKSIZE, "ssl_context": context,
-                                   "cert_reqs": "CERT_NONE" if verify is False else "CERT_REQUIRED"}
-        if verify is False:
-            options["assert_hostname"] = False
-        if proxy:
-            manager = urllib3.ProxyManager(proxy, proxy_headers=proxy_headers,
-                                           proxy_ssl_context=context if proxy.startswith("https:") else None,
-                                           **options)
-        else:
-            manager = urllib3.PoolManager(**options)
-        with self._lock:
-            if self._closed:
-                raise ValueError(_CLOSED)
-            if len(self._managers) >= _MAX_MANAGERS:
-                self._managers.clear()  # their pools stay alive while routes use them, and close when collected
-            return self._managers.setdefault(key, manager)
-
-    def _timeout(self, connect: Any, read: Any) -> urllib3.Timeout:
-        key = (connect, read)
-        timeout = self._timeouts.get(key)
-        if timeout is None:
-            if len(self._timeouts) >= 16:
-                self._timeouts.clear()
-            timeout = self._timeouts[key] = urllib3.Timeout(connect=connect, read=read)
-        return timeout
-
-    # -- sending -----------------------------------------------------------------------------------
     def send(self, request: Any, *, proxies: Optional[Dict[str, str]] = None, **kwargs: Any) -> Any:
         if self._closed:
             raise ValueError(_CLOSED)
@@ -509,36 +269,20 @@ class Urllib3Transport(HttpTransport):
         cert = kwargs.pop("connection_cert", config.cert)
         if isinstance(cert, list):
             cert = tuple(cert)  # it keys the routes
-        if proxies:
-            proxies = {**self._proxies, **proxies}
-        else:
-            proxies = self._proxies
+        proxies = {**self._proxies, **proxies} if proxies else self._proxies
 
-        origin, target = _target(request.url)
-        headers = _headers(request)
+        origin, target = _split(request.url)
+        route = self._route(origin, verify, cert, proxies)
+        headers = _headers(request, route.extra_headers)
         body = _body(request, headers)
-        timeout = self._timeout(connect_timeout, read_timeout)
-        for attempt in (1, 2):
-            route = self._route(origin, verify, cert, proxies)
-            try:
-                raw = route.pool.urlopen(
-                    request.method, route.prefix + target if route.prefix else target, body=body, headers=headers,
-                    retries=_NO_RETRIES, redirect=False, assert_same_host=False, timeout=timeout,
-                    preload_content=False, decode_content=True, enforce_content_length=True)
-                break
-            except ClosedPoolError:
-                # The pool was let go (too many origins at once) between lookup and use; nothing was sent.
-                self._routes.pop((origin, verify, cert, tuple(sorted(proxies.items())) if proxies else None), None)
-                if attempt == 2 or self._closed:
-                    raise ServiceRequestError(f"The connection pool for {route.where} was closed") from None
-            except Urllib3Error as err:
-                raise _send_error(err) from err
-            except ValueError as err:
-                raise _check_header_error(err, headers) from None
+        if route.prefix:
+            target = route.prefix + target
+        exchange = self._exchange(route, request.method, target, headers, body, connect_timeout=connect_timeout,
+                                  read_timeout=read_timeout)
 
         block_size = config.data_block_size
         if hasattr(request, "content"):  # an azure.core.rest request (send_request): a rest response
-            response: Any = RestUrllib3TransportResponse(request=request, internal_response=raw,
+            response: Any = RestUrllib3TransportResponse(request=request, internal_response=exchange,
                                                          block_size=block_size)
             if not kwargs.get("stream", False):
                 try:
@@ -546,10 +290,48 @@ class Urllib3Transport(HttpTransport):
                 finally:
                     response.close()
             return response
-        response = Urllib3TransportResponse(request, raw, block_size)
+        response = Urllib3TransportResponse(request, exchange, block_size)
         if not kwargs.get("stream", False):
             response.body()  # read now: errors surface inside the retry policy, the connection goes back
         return response
+
+    @staticmethod
+    def _exchange(route: Route, method: str, target: str, headers: Dict[str, str], body: Any, *,
+                  connect_timeout: Any, read_timeout: Any) -> Exchange:
+        """Send on a connection of ``route`` and read the response head."""
+        replayable = body is None or isinstance(body, (bytes, str))
+        for attempt in (1, 2):
+            conn, reused = route.connections.take()
+            if not reused:
+                conn.timeout = connect_timeout
+                try:
+                    conn.connect()
+                except (Urllib3Error, OSError) as err:  # ssl.SSLError, CertificateError, a refused tunnel
+                    conn.close()
+                    raise _connect_error(err, route.where) from err
+                warn_if_unverified(conn)
+            conn.timeout = connect_timeout
+            write_cut = False
+            try:
+                conn.request(method, target, body=body, headers=headers, preload_content=False,
+                             decode_content=True, enforce_content_length=True)
+            except ValueError as err:  # a header or method http.client will not send; nothing went out
+                conn.close()
+                raise _header_error(err, headers) from None
+            except OSError as err:
+                if err.errno not in _WRITE_CUT and not isinstance(err, BrokenPipeError):
+                    conn.close()
+                    raise _response_error(err, route.where) from err
+                write_cut = True  # the server closed the connection, or answered early: read what it said
+            conn.timeout = read_timeout
+            try:
+                return Exchange(conn.getresponse(), conn, route.connections)
+            except (OSError, http.client.HTTPException) as err:
+                conn.close()
+                if reused and write_cut and attempt == 1 and replayable and not isinstance(err, socket.timeout):
+                    continue  # an idle connection the server had closed: it saw no complete request
+                raise _response_error(err, route.where) from err
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def with_default_transport(kwargs: dict) -> dict:
@@ -561,3 +343,4 @@ def with_default_transport(kwargs: dict) -> dict:
     if "transport" not in kwargs and "session" not in kwargs:
         kwargs["transport"] = Urllib3Transport(**kwargs)
     return kwargs
+

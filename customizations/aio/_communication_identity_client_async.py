@@ -62,6 +62,7 @@ class CommunicationIdentityClient:
         # package: a process pays for it only when it talks to the service.
         from .._generated import models
         from .._generated.aio import CommunicationIdentityClient as _GeneratedClient
+        from .._wire_datetime import use_fast_iso_datetimes
         from ._transport_async import with_default_async_transport
 
         self._wire = models
@@ -72,6 +73,7 @@ class CommunicationIdentityClient:
                                         AsyncRetryPolicy, kwargs)
             ),
         )
+        use_fast_iso_datetimes(self._client._deserialize)  # noqa: SLF001 - msrest's table of type readers
         self._ops = self._client.communication_identity
         self._api = self._settings.api_version.value
 
@@ -136,7 +138,8 @@ class CommunicationIdentityClient:
         raw_id = user_raw_id(user)
         fields = issue_request_fields(self._settings.api_version, scopes, token_expires_in)
         body = self._wire.CommunicationIdentityAccessTokenRequest(**fields)
-        result = await self._ops.issue_access_token(raw_id, body, api_version=self._api, **call_options(kwargs))
+        result = await self._ops.issue_access_token(raw_id, body, api_version=self._api,
+                                                    **call_options(self._settings, kwargs))
         return to_access_token(result)
 
     issue_token = get_token
@@ -144,18 +147,21 @@ class CommunicationIdentityClient:
     @distributed_trace_async
     async def revoke_tokens(self, user: UserLike, **kwargs: Any) -> None:
         """Revoke every token issued to ``user`` so far; tokens issued afterwards work."""
-        await self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **call_options(kwargs))
+        await self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api,
+                                             **call_options(self._settings, kwargs))
 
     @distributed_trace_async
     async def delete_user(self, user: UserLike, **kwargs: Any) -> None:
         """Delete ``user``, revoking its tokens and deleting its data."""
-        await self._ops.delete(user_raw_id(user), api_version=self._api, **call_options(kwargs))
+        await self._ops.delete(user_raw_id(user), api_version=self._api, **call_options(self._settings, kwargs))
 
     @distributed_trace_async
     async def get_user(self, user: UserLike, **kwargs: Any) -> CommunicationUserDetails:
         """Read an identity's id, custom id and last token issue time (api-version 2025-03-02-preview)."""
         require_feature(self._settings.api_version, "get_user")
-        return to_user_details(await self._ops.get(user_raw_id(user), api_version=self._api, **call_options(kwargs)))
+        details = await self._ops.get(user_raw_id(user), api_version=self._api,
+                                      **call_options(self._settings, kwargs))
+        return to_user_details(details)
 
     @distributed_trace_async
     async def get_token_for_teams_user(self, aad_token: str, client_id: str, user_object_id: str,
@@ -169,7 +175,8 @@ class CommunicationIdentityClient:
         require_feature(self._settings.api_version, "teams_user_exchange")
         check_teams_user_token(aad_token, client_id, user_object_id)
         body = self._wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
-        result = await self._ops.exchange_teams_user_access_token(body, api_version=self._api, **call_options(kwargs))
+        result = await self._ops.exchange_teams_user_access_token(body, api_version=self._api,
+                                                                  **call_options(self._settings, kwargs))
         return to_access_token(result)
 
     async def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> AsyncHttpResponse:
