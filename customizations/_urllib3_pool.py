@@ -204,7 +204,8 @@ class RouteMaker:
                     return HTTPConnection(host, port, blocksize=BLOCKSIZE)
             return Route(Connections(make, self._pool_maxsize), None, {}, origin)
 
-        where = f"{origin} through the proxy {proxy.host}:{proxy.port}"  # never the proxy's credentials
+        proxy_host = f"[{proxy.host}]" if ":" in proxy.host else proxy.host
+        where = f"{origin} through the proxy {proxy_host}:{proxy.port}"  # never the proxy's credentials
         if scheme == "http":  # forwarded: absolute-form targets on connections to the proxy
             def make() -> HTTPConnection:
                 if proxy_tls is not None:

@@ -45,6 +45,7 @@ import socket
 import ssl
 import threading
 import weakref
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, urlencode
 
@@ -81,6 +82,7 @@ _WRITE_CUT = (errno.EPIPE, errno.ECONNRESET, errno.EPROTOTYPE)
 
 
 # -- the request as sent -----------------------------------------------------------------------------
+@lru_cache(maxsize=1024)  # a pure function of the URL; a client sends the same few URLs over and over
 def _split(url: str) -> Tuple[str, str]:
     """(origin ``scheme://netloc``, ``/path?query``) of ``url``, without re-quoting what is already valid."""
     start = url.find("://") + 3
