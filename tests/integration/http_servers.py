@@ -12,11 +12,10 @@ import gzip
 import socket
 import socketserver
 import ssl
-import threading
 import zlib
 from typing import Callable, List, Optional, Tuple
 
-from .proxies import pump
+from .loopback import LoopbackServer, handshake, pump
 
 
 class Request:
@@ -42,45 +41,20 @@ class Request:
 Answer = Callable[[Request, "socket.socket"], bool]  # writes the response; True keeps the connection open
 
 
-class ScriptedServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
+class ScriptedServer(LoopbackServer, socketserver.ThreadingTCPServer):
     allow_reuse_address = True
-    block_on_close = False
 
     def __init__(self, answer: Answer, *, ipv6: bool = False, tls: Optional[ssl.SSLContext] = None) -> None:
-        self.address_family = socket.AF_INET6 if ipv6 else socket.AF_INET
         self.answer = answer
-        self.tls = tls
         self.connections = 0
         self.closed_by_client = 0
         self.requests: List[Request] = []
-        super().__init__(("::1" if ipv6 else "127.0.0.1", 0), _Handler)
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> ScriptedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.shutdown()
-        self.server_close()
-
-    def get_request(self):
-        sock, address = super().get_request()
-        if self.tls is not None:
-            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return sock, address
-
-    @property
-    def url(self) -> str:
-        host = "[::1]" if self.address_family == socket.AF_INET6 else "127.0.0.1"
-        return f"{'https' if self.tls else 'http'}://{host}:{self.server_address[1]}"
+        self.listen(_Handler, ipv6=ipv6, tls=tls)
 
 
 class _Handler(socketserver.StreamRequestHandler):
     def setup(self) -> None:
-        if isinstance(self.request, ssl.SSLSocket):
-            self.request.do_handshake()
+        handshake(self.request)
         super().setup()
 
     def handle(self) -> None:
@@ -165,35 +139,20 @@ class CompressingGateway(ScriptedServer):
         return True
 
 
-class TcpRelay(socketserver.ThreadingTCPServer):
+class TcpRelay(LoopbackServer, socketserver.ThreadingTCPServer):
     """Forwards bytes to ``upstream`` and counts the client connections it accepted."""
-
-    daemon_threads = True
-    block_on_close = False
 
     def __init__(self, upstream: Tuple[str, int]) -> None:
         self.upstream = upstream
         self.accepted = 0
-        super().__init__(("127.0.0.1", 0), _RelayHandler)
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> TcpRelay:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.shutdown()
-        self.server_close()
+        self.listen(_RelayHandler)
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return self.url
 
 
 class _RelayHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         self.server.accepted += 1
-        upstream = socket.create_connection(self.server.upstream)
-        for sock in (self.request, upstream):  # relay each write at once (no Nagle wait on small segments)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        pump(self.request, upstream)
+        pump(self.request, socket.create_connection(self.server.upstream))

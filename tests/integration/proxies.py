@@ -10,70 +10,27 @@ from __future__ import annotations
 
 import http.client
 import http.server
-import select
 import socket
 import ssl
-import threading
 from typing import Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
-
-def pump(a: socket.socket, b: socket.socket) -> None:
-    try:
-        while True:
-            readable, _, _ = select.select([a, b], [], [], 30)
-            if not readable:
-                return
-            for source in readable:
-                data = source.recv(65536)
-                if not data:
-                    return
-                (b if source is a else a).sendall(data)
-    except OSError:
-        pass
-    finally:
-        a.close()
-        b.close()
+from .loopback import LoopbackServer, handshake, pump
 
 
-class ForwardProxy(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
+class ForwardProxy(LoopbackServer, http.server.ThreadingHTTPServer):
     def __init__(self, *, ipv6: bool = False, tls: Optional[ssl.SSLContext] = None,
                  hosts: Optional[Dict[str, Tuple[str, int]]] = None) -> None:
-        self.address_family = socket.AF_INET6 if ipv6 else socket.AF_INET
-        self.tls = tls
         self.hosts = dict(hosts or {})  # name the client asked for -> where the proxy really connects
-        super().__init__(("::1" if ipv6 else "127.0.0.1", 0), _ProxyHandler)
         self.seen: list = []
         self.auth: list = []
         self.host_headers: list = []
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> ForwardProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.shutdown()
-        self.server_close()
-
-    def get_request(self):
-        sock, address = super().get_request()
-        if self.tls is not None:
-            # The handshake runs in the handler's thread (setup), not in the accept loop.
-            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return sock, address
+        self.listen(_ProxyHandler, ipv6=ipv6, tls=tls)
 
     @property
     def paths(self) -> list:
         """The target of every request that passed through, in order."""
         return [path for _, path in self.seen]
-
-    @property
-    def url(self) -> str:
-        host = "[::1]" if self.address_family == socket.AF_INET6 else "127.0.0.1"
-        return f"{'https' if self.tls else 'http'}://{host}:{self.server_address[1]}"
 
     def upstream(self, host: str, port: int) -> Tuple[str, int]:
         return self.hosts.get(host, (host, port))
@@ -85,12 +42,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def setup(self) -> None:
-        if isinstance(self.request, ssl.SSLSocket):
-            try:
-                self.request.do_handshake()
-            except (OSError, ssl.SSLError):
-                self.request.close()
-                raise
+        handshake(self.request)
         super().setup()
 
     def do_CONNECT(self) -> None:  # noqa: N802 - http.server's naming
@@ -100,8 +52,6 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             self.send_error(400, "IPv6 literal without brackets")  # as real proxies answer
             return
         upstream = socket.create_connection(self.server.upstream(host.strip("[]"), int(port)))
-        for sock in (self.connection, upstream):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.send_response(200, "Connection established")
         self.end_headers()
         self.close_connection = True
