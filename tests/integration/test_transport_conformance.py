@@ -148,6 +148,7 @@ def test_threads_share_the_client(kind, emulator, servers):
     assert 1 <= relay.accepted <= 8  # never more connections than requests in flight
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # connection_verify=False on purpose
 def test_tls_verification_off_on_and_ca_path(kind, tls_emulator, monkeypatch):
     with client(kind, tls_emulator.endpoint, tls_emulator.access_key, retry_total=0) as identity:
         with pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
@@ -286,8 +287,12 @@ def test_connect_to_an_ipv6_literal_is_bracketed(kind, ipv6_emulator, servers):
     assert proxy.seen[0][1].startswith("[::1]:")
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # connection_verify=False on purpose
 def test_an_https_proxy_is_spoken_to_over_tls(kind, emulator, tls_emulator, server_tls, servers):
-    """Issue case 3: ``https://`` proxy URLs, for http (forwarded) and https (tunnelled) endpoints."""
+    """Issue case 3: ``https://`` proxy URLs, for http (forwarded) and https (tunnelled) endpoints.
+
+    (requests does not verify the proxy's certificate on the forwarded http leg, and warns; the default
+    transport verifies it with ``connection_verify`` there too.)"""
     proxy = servers(ForwardProxy(tls=server_tls))
     assert proxy.url.startswith("https://")
     options = {"connection_verify": tls_emulator.ca_cert}  # the proxy's certificate comes from the same CA
@@ -320,6 +325,7 @@ def test_proxy_credentials_stay_out_of_error_messages(kind, closed_port_endpoint
     assert "hunter2" not in str(info.value) and "bob" not in str(info.value)
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # connection_verify=False on purpose
 def test_idn_hosts_are_sent_as_punycode(kind, servers, tls_emulator):
     """Issue case 9: an internationalised host name, through a proxy that resolves it to a local server."""
     echo = servers(ScriptedServer(canned(response("200 OK", b"{}", JSON))))
