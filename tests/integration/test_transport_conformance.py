@@ -304,6 +304,16 @@ def test_an_https_proxy_is_spoken_to_over_tls(kind, emulator, tls_emulator, serv
     assert proxy.seen[0][1].startswith(emulator.endpoint + "/identities")
 
 
+def test_the_https_proxy_certificate_is_verified_on_the_forwarded_leg_too(emulator, server_tls, servers, monkeypatch):
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    proxy = servers(ForwardProxy(tls=server_tls))
+    with client("default", emulator.endpoint, emulator.access_key, retry_total=0, proxies={"http": proxy.url}) as c:
+        with pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
+            c.create_user()
+    assert proxy.seen == []
+
+
 @pytest.mark.parametrize("no_proxy, through_proxy", [
     ("127.0.0.0/8", False), ("10.0.0.0/8,127.0.0.1/32", False), ("10.0.0.0/8", True), ("127.0.0.1", False),
 ])
