@@ -34,7 +34,10 @@ Where it differs from ``RequestsTransport``, on purpose:
   that must know whether the request went out);
 * ``Transfer-Encoding: gzip, chunked`` is decoded (requests removes the chunking and hands over the
   gzip bytes); an idle connection that fails while the request is being written is replaced once
-  (the server saw no complete request); ``socks`` proxies are refused with a ``ValueError``.
+  (the server saw no complete request);
+* an ``https://`` proxy's certificate is verified (with ``connection_verify``) for ``http://``
+  endpoints too (requests leaves that forwarded leg unverified); ``socks`` proxies are refused with a
+  ``ValueError``; a ``connection_cert`` may be a list as well as a tuple.
 """
 
 from __future__ import annotations

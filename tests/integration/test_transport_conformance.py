@@ -336,20 +336,27 @@ def test_proxy_credentials_stay_out_of_error_messages(kind, closed_port_endpoint
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # connection_verify=False on purpose
-def test_idn_hosts_are_sent_as_punycode(kind, servers, tls_emulator):
-    """Issue case 9: an internationalised host name, through a proxy that resolves it to a local server."""
+def test_idn_hosts_are_sent_as_punycode(kind, emulator, servers, tls_emulator):
+    """Issue case 9: an internationalised host name, through a proxy that resolves it to a local server.
+    The signed requests are accepted: the HMAC policy signs the host as it is sent."""
     echo = servers(ScriptedServer(canned(response("200 OK", b"{}", JSON))))
     port = echo.server_address[1]
+    emulator_host, emulator_port = _host_port(emulator.endpoint)
     health_port = int(tls_emulator.endpoint.rsplit(":", 1)[1])
     proxy = servers(ForwardProxy(hosts={"xn--bcher-kva.example": ("127.0.0.1", port),
-                                        "xn--caf-dma.example": ("127.0.0.1", health_port)}))
-    with client(kind, f"http://bücher.example:{port}", proxies={"http": proxy.url, "https": proxy.url},
+                                        "xn--caf-dma.example": ("127.0.0.1", health_port),
+                                        "xn--nmlich-bua.example": (emulator_host, emulator_port)}))
+    proxies = {"http": proxy.url, "https": proxy.url}
+    with client(kind, f"http://bücher.example:{port}", proxies=proxies,
                 transport_options={"connection_verify": False}) as identity:
         assert identity.send_request(HttpRequest("GET", "/x")).status_code == 200
         health = identity.send_request(HttpRequest("GET", f"https://café.example:{health_port}/emulator/health"))
         assert health.status_code == 200
-    assert proxy.seen == [("GET", f"http://xn--bcher-kva.example:{port}/x"),
-                          ("CONNECT", f"xn--caf-dma.example:{health_port}")]
+    with client(kind, f"http://nämlich.example:{emulator_port}", emulator.access_key, proxies=proxies) as signed:
+        assert signed.create_user().raw_id.startswith("8:acs:")
+    assert proxy.seen[:2] == [("GET", f"http://xn--bcher-kva.example:{port}/x"),
+                              ("CONNECT", f"xn--caf-dma.example:{health_port}")]
+    assert proxy.seen[2][1].startswith(f"http://xn--nmlich-bua.example:{emulator_port}/identities")
     assert echo.requests[0].header("Host") == f"xn--bcher-kva.example:{port}"
 
 
