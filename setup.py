@@ -51,6 +51,11 @@ setup(
     install_requires=[
         "azure-core>=1.31.0,<2",  # the oldest release the suite was run against; 1.30 maps aiohttp timeouts differently
         "msrest>=0.7.1",
+        # The sync transport's HTTP library. 2.5.0 is the first that brackets IPv6 literals in CONNECT on
+        # Pythons before 3.11.9/3.12.3 (2.4.0 fails the conformance suite there); 2.6.0 the first that bounds
+        # decompression while streaming (CVE-2025-66471, CVE-2025-66418), which matters now that responses
+        # are decoded. Suite run against 2.6.0 and 2.8.0.
+        "urllib3>=2.6.0,<3",
         "isodate>=0.6.1",
         "typing-extensions>=4.0.1",
     ],

@@ -1,7 +1,7 @@
 """One measurement in a fresh process, for whichever package the running interpreter has installed.
 
 Ours and the official package share the import path ``azure.communication.identity``, so the bench
-runs this file once with ``/work/main/.venv/bin/python`` and once with the official virtualenv's
+runs this file once with ``.bench/ours-venv``'s python and once with the official virtualenv's
 python. Only the public API both packages share is used. Prints one JSON object on stdout.
 
     BENCH_CONNECTION_STRING=... python bench/worker.py sync|async|cold|import --user RAW_ID \

@@ -78,7 +78,8 @@ class CommunicationIdentityClient:
         # package: a process pays for it only when it talks to the service.
         from ._generated import CommunicationIdentityClient as _GeneratedClient
         from ._generated import models
-        from ._http_client_transport import with_default_transport
+        from ._urllib3_transport import with_default_transport
+        from ._wire_datetime import use_fast_iso_datetimes
 
         self._wire = models
         self._client = _GeneratedClient(
@@ -87,6 +88,7 @@ class CommunicationIdentityClient:
                 generated_client_kwargs(self._settings, BearerTokenCredentialPolicy, RetryPolicy, kwargs)
             ),
         )
+        use_fast_iso_datetimes(self._client._deserialize)  # noqa: SLF001 - msrest's table of type readers
         self._ops = self._client.communication_identity
         self._version = self._settings.version
         self._api = self._version.sent
@@ -159,25 +161,25 @@ class CommunicationIdentityClient:
         fields = issue_request_fields(self._version, scopes, token_expires_in)
         body = self._wire.CommunicationIdentityAccessTokenRequest(**fields)
         return self._ops.issue_access_token(raw_id, body, api_version=self._api, cls=access_token_from_response,
-                                            **call_options(kwargs))
+                                            **self._options(kwargs))
 
     issue_token = get_token
 
     @distributed_trace
     def revoke_tokens(self, user: UserLike, **kwargs: Any) -> None:
         """Revoke every token issued to ``user`` so far; tokens issued afterwards work."""
-        self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **call_options(kwargs))
+        self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **self._options(kwargs))
 
     @distributed_trace
     def delete_user(self, user: UserLike, **kwargs: Any) -> None:
         """Delete ``user``, revoking its tokens and deleting its data."""
-        self._ops.delete(user_raw_id(user), api_version=self._api, **call_options(kwargs))
+        self._ops.delete(user_raw_id(user), api_version=self._api, **self._options(kwargs))
 
     @distributed_trace
     def get_user(self, user: UserLike, **kwargs: Any) -> CommunicationUserDetails:
         """Read an identity's id, custom id and last token issue time (api-version 2025-03-02-preview only)."""
         self._version.require_operation("get", "get_user")
-        return to_user_details(self._ops.get(user_raw_id(user), api_version=self._api, **call_options(kwargs)))
+        return to_user_details(self._ops.get(user_raw_id(user), api_version=self._api, **self._options(kwargs)))
 
     @distributed_trace
     def get_token_for_teams_user(self, aad_token: str, client_id: str, user_object_id: str,
@@ -192,7 +194,7 @@ class CommunicationIdentityClient:
         check_teams_user_token(aad_token, client_id, user_object_id)
         body = self._wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
         return self._ops.exchange_teams_user_access_token(body, api_version=self._api, cls=access_token_from_response,
-                                                          **call_options(kwargs))
+                                                          **self._options(kwargs))
 
     @distributed_trace
     def get_teams_extension_assignment(self, tenant_id: str, object_id: str,
@@ -205,7 +207,7 @@ class CommunicationIdentityClient:
         self._version.require_operation(GET, "get_teams_extension_assignment")
         tenant, principal = principal_ids(tenant_id, object_id)
         result = self._client.teams_extension.get_assignment(tenant, principal, api_version=self._api,
-                                                             **call_options(kwargs))
+                                                             **self._options(kwargs))
         return to_assignment(result)
 
     @distributed_trace
@@ -232,7 +234,7 @@ class CommunicationIdentityClient:
         tenant, principal = principal_ids(tenant_id, object_id)
         body = assignment_request(self._wire, principal_type, client_ids)
         result, created = self._client.teams_extension.create_or_replace_assignment(
-            tenant, principal, body, api_version=self._api, cls=with_status, **call_options(kwargs))
+            tenant, principal, body, api_version=self._api, cls=with_status, **self._options(kwargs))
         return to_assignment(result), created
 
     @distributed_trace
@@ -246,7 +248,11 @@ class CommunicationIdentityClient:
         self._version.require_operation(DELETE, "delete_teams_extension_assignment")
         tenant, principal = principal_ids(tenant_id, object_id)
         self._client.teams_extension.delete_assignment(tenant, principal, api_version=self._api,
-                                                       **call_options(kwargs))
+                                                       **self._options(kwargs))
+
+    def _options(self, kwargs: dict) -> dict:
+        """The per-call options every operation of this client gets (error map, request id)."""
+        return call_options(self._settings, kwargs)
 
     def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> HttpResponse:
         """Send a raw protocol request through this client's authenticated pipeline.
@@ -263,7 +269,7 @@ class CommunicationIdentityClient:
         (api-version 2025-03-02-preview)."""
         self._version.require_operation(_entra.LIST, "list_entra_assignments")
         return self._client.entra_users.list_assignments(api_version=self._api, cls=_entra.to_assignments,
-                                                          **call_options(kwargs))
+                                                          **self._options(kwargs))
 
     @distributed_trace
     def get_entra_assignment(self, object_id: str, **kwargs: Any) -> EntraAssignment:
@@ -273,7 +279,7 @@ class CommunicationIdentityClient:
         """
         self._version.require_operation(_entra.GET, "get_entra_assignment")
         result = self._client.entra_users.get_assignment(_entra.object_id_value(object_id),
-                                                         api_version=self._api, **call_options(kwargs))
+                                                         api_version=self._api, **self._options(kwargs))
         return _entra.to_assignment(result)
 
     @distributed_trace
@@ -299,7 +305,7 @@ class CommunicationIdentityClient:
         principal = _entra.object_id_value(object_id)
         body = _entra.assignment_request(self._wire, tenant_id, principal_type, client_ids)
         result, created = self._client.entra_users.create_or_replace_assignment(
-            principal, body, api_version=self._api, cls=with_status, **call_options(kwargs))
+            principal, body, api_version=self._api, cls=with_status, **self._options(kwargs))
         return _entra.to_assignment(result), created
 
     @distributed_trace
@@ -311,7 +317,7 @@ class CommunicationIdentityClient:
         """
         self._version.require_operation(_entra.DELETE, "delete_entra_assignment")
         self._client.entra_users.delete_assignment(_entra.object_id_value(object_id), api_version=self._api,
-                                                   **call_options(kwargs))
+                                                   **self._options(kwargs))
 
     @distributed_trace
     def update_entra_assignments(self, changes: Mapping[str, Optional[EntraAssignment]],
@@ -326,7 +332,7 @@ class CommunicationIdentityClient:
         self._version.require_operation(_entra.UPDATE, "update_entra_assignments")
         body = _entra.update_body(self._wire, changes)
         return self._client.entra_users.update_assignments(body, api_version=self._api,
-                                                           cls=_entra.updated_assignments, **call_options(kwargs))
+                                                           cls=_entra.updated_assignments, **self._options(kwargs))
 
     def close(self) -> None:
         """Close the transport's sessions."""

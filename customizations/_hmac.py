@@ -87,6 +87,8 @@ def canonical_url(url: str) -> tuple[str, str, str]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if not host.isascii():
+        host = _ascii_host(host)  # what both transports put in the Host header, so what must be signed
     if ":" in host:
         host = f"[{host}]"
     port = parts.port
@@ -94,6 +96,18 @@ def canonical_url(url: str) -> tuple[str, str, str]:
         host = f"{host}:{port}"
     path_and_query = canonical_path_and_query(parts.path, parts.query)
     return f"{scheme}://{host}{path_and_query}", host, path_and_query
+
+
+def _ascii_host(host: str) -> str:
+    """An internationalised host name as sent (IDNA, as urllib3 and yarl encode it)."""
+    try:
+        import idna  # requests' dependency, and so always there under msrest
+    except ImportError:  # pragma: no cover
+        return host.encode("idna").decode("ascii")
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return host  # not encodable: the transport refuses it with its own message
 
 
 def content_sha256(body: bytes) -> str:

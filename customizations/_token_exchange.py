@@ -276,8 +276,8 @@ class TokenExchange:
         from azure.core.pipeline.policies import BearerTokenCredentialPolicy
 
         from ._generated import CommunicationIdentityClient as _GeneratedClient
-        from ._http_client_transport import with_default_transport
         from ._policies import RetryPolicy
+        from ._urllib3_transport import with_default_transport
 
         options = exchange_client_kwargs(self.settings, BearerTokenCredentialPolicy, RetryPolicy, self._kwargs)
         return _GeneratedClient(self.settings.endpoint, **with_default_transport(options))

@@ -80,6 +80,7 @@ class CommunicationIdentityClient:
         # package: a process pays for it only when it talks to the service.
         from .._generated import models
         from .._generated.aio import CommunicationIdentityClient as _GeneratedClient
+        from .._wire_datetime import use_fast_iso_datetimes
         from ._transport_async import with_default_async_transport
 
         self._wire = models
@@ -90,6 +91,7 @@ class CommunicationIdentityClient:
                                         AsyncRetryPolicy, kwargs)
             ),
         )
+        use_fast_iso_datetimes(self._client._deserialize)  # noqa: SLF001 - msrest's table of type readers
         self._ops = self._client.communication_identity
         self._version = self._settings.version
         self._api = self._version.sent
@@ -162,25 +164,26 @@ class CommunicationIdentityClient:
         fields = issue_request_fields(self._version, scopes, token_expires_in)
         body = self._wire.CommunicationIdentityAccessTokenRequest(**fields)
         return await self._ops.issue_access_token(raw_id, body, api_version=self._api, cls=access_token_from_response,
-                                                  **call_options(kwargs))
+                                                  **self._options(kwargs))
 
     issue_token = get_token
 
     @distributed_trace_async
     async def revoke_tokens(self, user: UserLike, **kwargs: Any) -> None:
         """Revoke every token issued to ``user`` so far; tokens issued afterwards work."""
-        await self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api, **call_options(kwargs))
+        await self._ops.revoke_access_tokens(user_raw_id(user), api_version=self._api,
+                                             **self._options(kwargs))
 
     @distributed_trace_async
     async def delete_user(self, user: UserLike, **kwargs: Any) -> None:
         """Delete ``user``, revoking its tokens and deleting its data."""
-        await self._ops.delete(user_raw_id(user), api_version=self._api, **call_options(kwargs))
+        await self._ops.delete(user_raw_id(user), api_version=self._api, **self._options(kwargs))
 
     @distributed_trace_async
     async def get_user(self, user: UserLike, **kwargs: Any) -> CommunicationUserDetails:
         """Read an identity's id, custom id and last token issue time (api-version 2025-03-02-preview only)."""
         self._version.require_operation("get", "get_user")
-        return to_user_details(await self._ops.get(user_raw_id(user), api_version=self._api, **call_options(kwargs)))
+        return to_user_details(await self._ops.get(user_raw_id(user), api_version=self._api, **self._options(kwargs)))
 
     @distributed_trace_async
     async def get_token_for_teams_user(self, aad_token: str, client_id: str, user_object_id: str,
@@ -195,7 +198,7 @@ class CommunicationIdentityClient:
         check_teams_user_token(aad_token, client_id, user_object_id)
         body = self._wire.TeamsUserExchangeTokenRequest(token=aad_token, app_id=client_id, user_id=user_object_id)
         return await self._ops.exchange_teams_user_access_token(body, api_version=self._api,
-                                                                cls=access_token_from_response, **call_options(kwargs))
+                                                                cls=access_token_from_response, **self._options(kwargs))
 
     @distributed_trace_async
     async def get_teams_extension_assignment(self, tenant_id: str, object_id: str,
@@ -208,7 +211,7 @@ class CommunicationIdentityClient:
         self._version.require_operation(GET, "get_teams_extension_assignment")
         tenant, principal = principal_ids(tenant_id, object_id)
         result = await self._client.teams_extension.get_assignment(tenant, principal, api_version=self._api,
-                                                                   **call_options(kwargs))
+                                                                   **self._options(kwargs))
         return to_assignment(result)
 
     @distributed_trace_async
@@ -235,7 +238,7 @@ class CommunicationIdentityClient:
         tenant, principal = principal_ids(tenant_id, object_id)
         body = assignment_request(self._wire, principal_type, client_ids)
         result, created = await self._client.teams_extension.create_or_replace_assignment(
-            tenant, principal, body, api_version=self._api, cls=with_status, **call_options(kwargs))
+            tenant, principal, body, api_version=self._api, cls=with_status, **self._options(kwargs))
         return to_assignment(result), created
 
     @distributed_trace_async
@@ -249,7 +252,11 @@ class CommunicationIdentityClient:
         self._version.require_operation(DELETE, "delete_teams_extension_assignment")
         tenant, principal = principal_ids(tenant_id, object_id)
         await self._client.teams_extension.delete_assignment(tenant, principal, api_version=self._api,
-                                                         **call_options(kwargs))
+                                                         **self._options(kwargs))
+
+    def _options(self, kwargs: dict) -> dict:
+        """The per-call options every operation of this client gets (error map, request id)."""
+        return call_options(self._settings, kwargs)
 
     async def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> AsyncHttpResponse:
         """Send a raw protocol request through this client's authenticated pipeline.
@@ -266,7 +273,7 @@ class CommunicationIdentityClient:
         api-version 2025-03-02-preview)."""
         self._version.require_operation(_entra.LIST, "list_entra_assignments")
         return self._client.entra_users.list_assignments(api_version=self._api, cls=_entra.to_assignments,
-                                                          **call_options(kwargs))
+                                                          **self._options(kwargs))
 
     @distributed_trace_async
     async def get_entra_assignment(self, object_id: str, **kwargs: Any) -> EntraAssignment:
@@ -276,7 +283,7 @@ class CommunicationIdentityClient:
         """
         self._version.require_operation(_entra.GET, "get_entra_assignment")
         result = await self._client.entra_users.get_assignment(_entra.object_id_value(object_id),
-                                                               api_version=self._api, **call_options(kwargs))
+                                                               api_version=self._api, **self._options(kwargs))
         return _entra.to_assignment(result)
 
     @distributed_trace_async
@@ -302,7 +309,7 @@ class CommunicationIdentityClient:
         principal = _entra.object_id_value(object_id)
         body = _entra.assignment_request(self._wire, tenant_id, principal_type, client_ids)
         result, created = await self._client.entra_users.create_or_replace_assignment(
-            principal, body, api_version=self._api, cls=with_status, **call_options(kwargs))
+            principal, body, api_version=self._api, cls=with_status, **self._options(kwargs))
         return _entra.to_assignment(result), created
 
     @distributed_trace_async
@@ -314,7 +321,7 @@ class CommunicationIdentityClient:
         """
         self._version.require_operation(_entra.DELETE, "delete_entra_assignment")
         await self._client.entra_users.delete_assignment(_entra.object_id_value(object_id),
-                                                         api_version=self._api, **call_options(kwargs))
+                                                         api_version=self._api, **self._options(kwargs))
 
     @distributed_trace_async
     async def update_entra_assignments(self, changes: Mapping[str, Optional[EntraAssignment]],
@@ -329,7 +336,7 @@ class CommunicationIdentityClient:
         self._version.require_operation(_entra.UPDATE, "update_entra_assignments")
         body = _entra.update_body(self._wire, changes)
         return await self._client.entra_users.update_assignments(
-            body, api_version=self._api, cls=_entra.updated_assignments, **call_options(kwargs))
+            body, api_version=self._api, cls=_entra.updated_assignments, **self._options(kwargs))
 
     async def close(self) -> None:
         """Close the transport's sessions."""

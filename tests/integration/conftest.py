@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -82,8 +81,5 @@ def forward_proxy():
     """A real forward proxy on loopback (http absolute-form and CONNECT) that records what passed."""
     from .proxies import ForwardProxy
 
-    server = ForwardProxy()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with ForwardProxy() as server:
+        yield server
