@@ -67,6 +67,17 @@ def parse_connection_string(conn_str: object) -> ConnectionStringParts:
     return ConnectionStringParts(normalize_endpoint(fields["endpoint"][0]), check_access_key(fields["accesskey"][0]))
 
 
+def _ascii_host(host: str) -> str:
+    """``host`` as DNS carries it: an internationalised name in its IDNA (punycode) form, as it is sent.
+    A name IDNA cannot encode comes back as is, which the host check then refuses."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
 def normalize_endpoint(endpoint: object) -> str:
     """Return the endpoint as ``scheme://host[:port]`` without a trailing slash.
 
@@ -93,7 +104,7 @@ def normalize_endpoint(endpoint: object) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError("endpoint must be an absolute http(s) URL such as "
                          "'https://<resource>.communication.azure.com'")
-    if not _HOST.fullmatch(parts.hostname) and not parts.netloc.startswith("["):
+    if not parts.netloc.startswith("[") and not _HOST.fullmatch(_ascii_host(parts.hostname)):
         raise ValueError("endpoint's host is not a valid host name; expected an URL such as "
                          "'https://<resource>.communication.azure.com'")
     if parts.username or parts.password:

@@ -219,7 +219,10 @@ class CommunicationTokenCredential:
             refreshed = cached.refreshed(self._fetch(), self._now())
         except BaseException as exc:
             with self._state_lock:
-                self._settle(future, exception=exc)
+                closed = self._closed  # closing may be why the source failed (an exchange's closed pipeline)
+                self._settle(future, exception=RuntimeError(CLOSED_MESSAGE) if closed else exc)
+            if closed:
+                raise RuntimeError(CLOSED_MESSAGE) from exc
             raise
         with self._state_lock:
             if self._closed:  # closed while the refresher ran: the late result is dropped

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import socket
+import time
 from typing import Optional
 
 from .errors import StartupError
@@ -25,6 +26,7 @@ log = logging.getLogger("acs_identity_emulator")
 
 LOCK_FILE = "emulator.lock"
 _MAX_DESCRIPTION = 4096
+_DESCRIBE_GRACE_SECONDS = 2.0
 
 
 class DataFolderLock:
@@ -46,7 +48,7 @@ class DataFolderLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            holder = _holder(fd)
+            holder = _wait_for_holder(fd)
             os.close(fd)
             raise StartupError(f"the data folder {os.path.dirname(self.path)} is in use by another emulator "
                                f"({holder}); stop it, or pass another --data") from None
@@ -60,9 +62,9 @@ class DataFolderLock:
         if self._fd is None:
             return
         text = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "endpoint": endpoint}).encode()
-        try:
-            os.ftruncate(self._fd, 0)
+        try:  # written over the old text, then cut to length: the file is never seen empty
             os.pwrite(self._fd, text, 0)
+            os.ftruncate(self._fd, len(text))
         except OSError as exc:  # the description is a courtesy; the lock itself holds regardless
             log.warning("cannot write %s: %s", self.path, exc.strerror or exc)
 
@@ -72,12 +74,26 @@ class DataFolderLock:
             self._fd = None
 
 
-def _holder(fd: int) -> str:
+def _wait_for_holder(fd: int) -> str:
+    """Who holds the lock; a holder that has only just taken it gets a moment to write that down."""
+    deadline = time.monotonic() + _DESCRIBE_GRACE_SECONDS
+    while True:
+        document = _holder(fd)
+        if document is not None or time.monotonic() >= deadline:
+            return _describe_holder(document)
+        time.sleep(0.02)
+
+
+def _holder(fd: int) -> Optional[dict]:
     try:
         document = json.loads(os.pread(fd, _MAX_DESCRIPTION, 0) or b"null")
-    except (OSError, ValueError):
-        document = None
-    if not isinstance(document, dict):
+    except (OSError, ValueError):  # not written yet, or caught halfway through a rewrite
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _describe_holder(document: Optional[dict]) -> str:
+    if document is None:
         return "a process that has not said who it is yet"
     described = f"pid {document.get('pid')} on host {document.get('host')}"
     endpoint = document.get("endpoint")

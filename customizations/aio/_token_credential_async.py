@@ -201,7 +201,8 @@ class CommunicationTokenCredential:
             self._settle(future, RuntimeError(CLOSED_MESSAGE if self._closed else "the token refresh was cancelled"))
             raise
         except Exception as exc:  # delivered to every caller through the future
-            self._settle(future, exc)
+            # Closing may be why the source failed (an exchange's closed pipeline): callers see the close.
+            self._settle(future, RuntimeError(CLOSED_MESSAGE) if self._closed else exc)
             return
         if self._closed:  # closed while the refresher ran: the late result is dropped
             self._settle(future, RuntimeError(CLOSED_MESSAGE))

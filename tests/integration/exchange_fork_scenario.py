@@ -34,8 +34,13 @@ class TeamsPhoneUser:
         return AccessToken(token, int(time.time()) + 3600)
 
 
-def pool_of(credential):
-    return credential._exchange._client._client._pipeline._transport._pool
+def transport_of(credential):
+    return credential._exchange._client._client._pipeline._transport
+
+
+def idle_connections(transport):
+    """Keep-alive connections the transport holds, over every origin it has sent to."""
+    return sum(route.connections.idle_count() for route in list(transport._routes.values()))
 
 
 def main():
@@ -43,8 +48,8 @@ def main():
         resource_endpoint=EMULATOR.endpoint, token_credential=TeamsPhoneUser(),
         scopes=["https://auth.msft.communication.azure.com/TeamsExtension.ManageCalls"])
     first = credential.get_token()
-    parent_pool = pool_of(credential)
-    parent_idle = parent_pool.idle_count()
+    parent_transport = transport_of(credential)
+    parent_idle = idle_connections(parent_transport)
     # Both processes' next get_token exchanges: the credential's clock is a minute before expiry.
     _token_credential.get_current_utc_as_int = lambda: first.expires_on - 60
 
@@ -52,8 +57,8 @@ def main():
         token = credential.get_token()
         return {
             "token_from_child": token.token != first.token and EMULATOR.token_status(token.token)["valid"],
-            "own_pipeline": pool_of(credential) is not parent_pool,
-            "parent_pool_untouched": parent_pool.idle_count() == parent_idle,
+            "own_pipeline": transport_of(credential) is not parent_transport,
+            "parent_pool_untouched": idle_connections(parent_transport) == parent_idle,
         }
 
     with warnings.catch_warnings():
@@ -62,7 +67,7 @@ def main():
     token = credential.get_token()
     parent = {"parent_idle_before_fork": parent_idle,
               "token_in_parent": token.token != first.token and EMULATOR.token_status(token.token)["valid"],
-              "same_pipeline_in_parent": pool_of(credential) is parent_pool}
+              "same_pipeline_in_parent": transport_of(credential) is parent_transport}
     credential.close()
     return {"child": child, "parent": parent}
 

@@ -238,13 +238,18 @@ async def test_async_first_get_token_exchanges_the_users_entra_token(emu, route,
     assert counter.seen() == 1 and signed_in.scopes_asked == [route.asked]
 
 
+def idle_connections(transport):
+    """Keep-alive connections the sync default transport holds, over every origin it has sent to."""
+    return sum(route.connections.idle_count() for route in list(transport._routes.values()))
+
+
 def test_close_closes_the_pipeline_and_the_credential(emu, route, user):
     credential = exchange_credential(emu, route, EntraUser(emu, route, user))
     credential.get_token()
-    pool = credential._exchange._client._client._pipeline._transport._pool
-    assert pool.idle_count() == 1  # the exchange's keep-alive connection
+    transport = credential._exchange._client._client._pipeline._transport
+    assert idle_connections(transport) == 1  # the exchange's keep-alive connection
     credential.close()
-    assert pool.idle_count() == 0
+    assert idle_connections(transport) == 0
     with pytest.raises(RuntimeError, match="closed"):
         credential.get_token()
 
@@ -433,14 +438,9 @@ def test_neither_token_appears_in_the_debug_logs(emu, route, user, caplog):
 
 
 def test_close_during_an_exchange_returns_before_the_answer(emu, teams_user):
-    ExchangeCounter(emu, TEAMS, delay_seconds=1.5)  # the exchange's answer takes 1.5 s
+    counter = ExchangeCounter(emu, TEAMS, delay_seconds=1.5)  # the exchange's answer takes 1.5 s
     events = []
-    sending = threading.Event()
-
-    def hold():
-        sending.set()
-
-    credential = exchange_credential(emu, TEAMS, EntraUser(emu, TEAMS, teams_user, hold=hold),
+    credential = exchange_credential(emu, TEAMS, EntraUser(emu, TEAMS, teams_user),
                                      raw_response_hook=lambda response: events.append("answered"))
 
     def caller():
@@ -452,12 +452,22 @@ def test_close_during_an_exchange_returns_before_the_answer(emu, teams_user):
 
     thread = threading.Thread(target=caller)
     thread.start()
-    assert sending.wait(10)
+    assert wait_for(lambda: counter.seen() == 1)  # the exchange has reached the service: it is in flight
     credential.close()
     events.append("close returned")
     thread.join(30)
     # The exchange's connection is left to finish on its own; its late answer is dropped.
     assert events == ["close returned", "answered", "refused: closed"]
+
+
+def test_closing_before_the_exchange_is_sent_refuses_it_as_closed(emu, teams_user):
+    # Closed after the user's Entra ID token was fetched but before the exchange went out: the closed
+    # pipeline refuses to send, and the caller is told the credential was closed, not about the pipeline.
+    counter = ExchangeCounter(emu, TEAMS)
+    credential = exchange_credential(emu, TEAMS, EntraUser(emu, TEAMS, teams_user, hold=lambda: credential.close()))
+    with pytest.raises(RuntimeError, match="cannot be reused once it has been closed"):
+        credential.get_token()
+    assert counter.seen() == 0
 
 
 @pytest.mark.asyncio
