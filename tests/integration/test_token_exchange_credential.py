@@ -464,7 +464,9 @@ def test_closing_before_the_exchange_is_sent_refuses_it_as_closed(emu, teams_use
     # Closed after the user's Entra ID token was fetched but before the exchange went out: the closed
     # pipeline refuses to send, and the caller is told the credential was closed, not about the pipeline.
     counter = ExchangeCounter(emu, TEAMS)
-    credential = exchange_credential(emu, TEAMS, EntraUser(emu, TEAMS, teams_user, hold=lambda: credential.close()))
+    signed_in = EntraUser(emu, TEAMS, teams_user)
+    credential = exchange_credential(emu, TEAMS, signed_in)
+    signed_in.hold = credential.close
     with pytest.raises(RuntimeError, match="cannot be reused once it has been closed"):
         credential.get_token()
     assert counter.seen() == 0
