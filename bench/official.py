@@ -21,7 +21,7 @@ _PROBE = ("import importlib.metadata as m, azure.communication.identity.aio, aio
 def installed_version(python: str = PYTHON) -> Optional[str]:
     if not os.path.exists(python):
         return None
-    probe = subprocess.run([python, "-c", _PROBE], check=False, capture_output=True, text=True)
+    probe = subprocess.run([python, "-I", "-c", _PROBE], check=False, capture_output=True, text=True)
     return probe.stdout.strip() if probe.returncode == 0 else None
 
 

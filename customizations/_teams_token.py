@@ -12,10 +12,13 @@ from __future__ import annotations
 import time
 
 from ._errors import invalid_access_token, validation_error
-from ._token_utils import decode_jwt_claims
 
 
 def check_teams_user_token(aad_token: object, client_id: object, user_object_id: object) -> None:
+    # The token helpers (with the credential's timing rules) load with the first Teams exchange, not
+    # with the client: most processes never exchange a Teams user's token.
+    from ._token_utils import decode_jwt_claims
+
     for name, value in (("aad_token", aad_token), ("client_id", client_id), ("user_object_id", user_object_id)):
         if not isinstance(value, str):
             raise TypeError(f"{name} must be a str, not {type(value).__name__}")
