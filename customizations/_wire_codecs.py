@@ -109,7 +109,7 @@ class RememberedBodies:
             fields = self._fields[model] = _body_fields(model)
         if fields is None:
             return None
-        values = tuple(_value_key(getattr(data, name, None)) for name in fields)
+        values = tuple(_value_key(getattr(data, name, _NOT_FLAT)) for name in fields)  # a missing field: msrest's error
         if _NOT_FLAT in values:
             return None
         return data_type, model, values

@@ -98,6 +98,17 @@ def test_msrest_makes_a_flat_body_once_and_everything_else_every_time():
         "CommunicationIdentityAccessTokenRequest", "EntraAssignmentList"] * 3
 
 
+def test_a_model_missing_a_field_is_msrest_s_to_write_even_after_the_same_body_without_it():
+    remembered = RememberedBodies(_serializer())
+    name = "CommunicationIdentityAccessTokenRequest"
+    assert remembered(models.CommunicationIdentityAccessTokenRequest(scopes=["chat"]), name) == {"scopes": ["chat"]}
+    broken = models.CommunicationIdentityAccessTokenRequest(scopes=["chat"])
+    del broken.expires_in_minutes
+    expected = _outcome(lambda: _serializer().body(broken, name))
+    assert expected != ("ok", {"scopes": ["chat"]})  # msrest gives up on the model (None)
+    assert _outcome(lambda: remembered(broken, name)) == expected
+
+
 def test_client_side_validation_turned_on_is_applied_to_every_body():
     serializer = _serializer()
     remembered = RememberedBodies(serializer)
