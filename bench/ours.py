@@ -8,6 +8,7 @@ the figures are always those of the code in the checkout.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -28,6 +29,9 @@ def ensure() -> str:
     # The builds below run without isolation, on this venv's setuptools: the emulator's pyproject.toml
     # needs 77+ (an SPDX license), newer than what venv bootstraps (and than older bench venvs hold).
     subprocess.run([PYTHON, *_PIP, "setuptools>=77", "wheel"], check=True)
+    # A build without isolation reuses a build/ folder left by the last one, with modules since removed.
+    for source in (ROOT, EMULATOR):
+        shutil.rmtree(os.path.join(source, "build"), ignore_errors=True)
     subprocess.run([PYTHON, *_PIP, "--no-deps", "--no-build-isolation", "--force-reinstall", ROOT, EMULATOR],
                    check=True, cwd=VENV)
     return PYTHON

@@ -79,7 +79,7 @@ class CommunicationIdentityClient:
         from ._generated import CommunicationIdentityClient as _GeneratedClient
         from ._generated import models
         from ._urllib3_transport import with_default_transport
-        from ._wire_datetime import use_fast_iso_datetimes
+        from ._wire_codecs import use_wire_codecs
 
         self._wire = models
         self._client = _GeneratedClient(
@@ -88,7 +88,7 @@ class CommunicationIdentityClient:
                 generated_client_kwargs(self._settings, BearerTokenCredentialPolicy, RetryPolicy, kwargs)
             ),
         )
-        use_fast_iso_datetimes(self._client._deserialize)  # noqa: SLF001 - msrest's table of type readers
+        use_wire_codecs(self._client)
         self._ops = self._client.communication_identity
         self._version = self._settings.version
         self._api = self._version.sent

@@ -22,7 +22,6 @@ from urllib3.connection import HTTPConnection, HTTPSConnection, ProxyConfig
 from urllib3.exceptions import InsecureRequestWarning
 
 from ._env_proxies import environment_proxies, proxy_for
-from ._urllib3_connections import Connection, TLSConnection
 
 BLOCKSIZE = 32768  # body write size, as azure-core's requests adapter sets it
 _MAX_SSL_CONTEXTS = 16
@@ -199,10 +198,10 @@ class RouteMaker:
         if proxy is None:
             if scheme == "https":
                 def make() -> HTTPConnection:
-                    return TLSConnection(host, port, blocksize=BLOCKSIZE, **tls)
+                    return HTTPSConnection(host, port, blocksize=BLOCKSIZE, **tls)
             else:
                 def make() -> HTTPConnection:
-                    return Connection(host, port, blocksize=BLOCKSIZE)
+                    return HTTPConnection(host, port, blocksize=BLOCKSIZE)
             return Route(Connections(make, self._pool_maxsize), None, {}, origin)
 
         proxy_host = f"[{proxy.host}]" if ":" in proxy.host else proxy.host
@@ -210,14 +209,14 @@ class RouteMaker:
         if scheme == "http":  # forwarded: absolute-form targets on connections to the proxy
             def make() -> HTTPConnection:
                 if proxy_tls is not None:
-                    return TLSConnection(proxy.host, proxy.port, blocksize=BLOCKSIZE, **proxy_tls)
-                return Connection(proxy.host, proxy.port, blocksize=BLOCKSIZE)
+                    return HTTPSConnection(proxy.host, proxy.port, blocksize=BLOCKSIZE, **proxy_tls)
+                return HTTPConnection(proxy.host, proxy.port, blocksize=BLOCKSIZE)
             return Route(Connections(make, self._pool_maxsize), f"http://{url.netloc}", proxy_headers, where)
 
         config = ProxyConfig(proxy_tls["ssl_context"] if proxy_tls else None, False, None, None)
 
         def make() -> HTTPConnection:  # tunnelled: CONNECT host:port (IPv6 bracketed by urllib3), then TLS
-            conn = TLSConnection(proxy.host, proxy.port, blocksize=BLOCKSIZE, proxy=proxy, proxy_config=config, **tls)
+            conn = HTTPSConnection(proxy.host, proxy.port, blocksize=BLOCKSIZE, proxy=proxy, proxy_config=config, **tls)
             conn.set_tunnel(host, port, headers=proxy_headers, scheme=proxy.scheme)
             return conn
         return Route(Connections(make, self._pool_maxsize), None, {}, where)

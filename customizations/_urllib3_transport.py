@@ -12,9 +12,9 @@ Why without requests, and without urllib3's ``urlopen``: in the bench's steady `
 with ``RequestsTransport`` (session setting merges, per-request environment and ``~/.netrc`` lookups,
 request preparation, hooks, cookie jar), 0.75 ms on a urllib3 ``PoolManager``, and 0.04 ms less again
 with urllib3's connections kept here per route instead of ``urlopen``'s bookkeeping (retry and
-timeout objects per request, target re-encoding, pool keys). ``_urllib3_connections.py`` keeps two
-savings of the old transport on top (ordinary response heads read without the email parser, head
-and small body in one write). httpx/httpcore were not candidates: not installed with this package,
+timeout objects per request, target re-encoding, pool keys). The connections, their writes and
+their response parsing are urllib3's and http.client's, unchanged: no private internals of either.
+httpx/httpcore were not candidates: not installed with this package,
 and their HTTP/1.1 parser (h11) is pure Python. So per origin, once, this transport decides the
 route (the environment's proxy, ``NO_PROXY`` read as requests reads it, CIDR blocks included; the
 CA bundle is read once, at construction) and keeps that route's connections; per request it takes a

@@ -80,7 +80,7 @@ class CommunicationIdentityClient:
         # package: a process pays for it only when it talks to the service.
         from .._generated import models
         from .._generated.aio import CommunicationIdentityClient as _GeneratedClient
-        from .._wire_datetime import use_fast_iso_datetimes
+        from .._wire_codecs import use_wire_codecs
         from ._transport_async import with_default_async_transport
 
         self._wire = models
@@ -91,7 +91,7 @@ class CommunicationIdentityClient:
                                         AsyncRetryPolicy, kwargs)
             ),
         )
-        use_fast_iso_datetimes(self._client._deserialize)  # noqa: SLF001 - msrest's table of type readers
+        use_wire_codecs(self._client)
         self._ops = self._client.communication_identity
         self._version = self._settings.version
         self._api = self._version.sent

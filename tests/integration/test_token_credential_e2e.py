@@ -85,8 +85,9 @@ async def test_async_proactive_refresh_through_our_async_client(short_lived):
         calls = []
 
         async def refresher():
-            calls.append(time.monotonic())
-            return await client.get_token(user, ["voip"])
+            token = await client.get_token(user, ["voip"])
+            calls.append(time.monotonic())  # once the token is here: the credential takes it in the same step
+            return token
 
         first = await client.get_token(user, ["voip"])
         async with AsyncCommunicationTokenCredential(
